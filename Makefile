@@ -1,0 +1,40 @@
+# medaudit — two commands: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-output
+PATIENTS ?= 20000
+MONTHS ?= 3
+
+.PHONY: demo test bench lock lint venv clean
+
+$(BIN)/uv:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip uv
+
+$(VENV)/.installed: $(BIN)/uv requirements/lock.txt pyproject.toml
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements/lock.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(BIN)/medaudit demo --out $(DEMO_DIR) --patients $(PATIENTS) --months $(MONTHS)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+test: venv lint
+	bash tests/setup_system.sh
+	$(BIN)/pytest -n 2 --dist loadfile
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile -q --python-version 3.11 --extra test --extra spark pyproject.toml -o requirements/lock.txt
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR)

@@ -1,0 +1,3 @@
+from medaudit.cli import main
+
+main()

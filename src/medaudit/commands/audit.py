@@ -1,0 +1,1 @@
+"""CLI: audit commands (placeholder until the package lands)."""

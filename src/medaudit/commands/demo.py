@@ -1,0 +1,1 @@
+"""CLI: demo commands (placeholder until the package lands)."""

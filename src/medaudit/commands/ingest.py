@@ -1,0 +1,1 @@
+"""CLI: ingest commands (placeholder until the package lands)."""

@@ -1,0 +1,1 @@
+"""CLI: knowledge commands (placeholder until the package lands)."""

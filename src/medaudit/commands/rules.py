@@ -1,0 +1,1 @@
+"""CLI: rules commands (placeholder until the package lands)."""

@@ -1,0 +1,1 @@
+"""CLI: serve commands (placeholder until the package lands)."""

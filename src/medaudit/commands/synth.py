@@ -1,0 +1,1 @@
+"""CLI: synth commands (placeholder until the package lands)."""

@@ -1,0 +1,39 @@
+"""Runtime settings, read from the environment (prefix ``MEDAUDIT_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDAUDIT_", extra="ignore")
+
+    #: folder with the official code lists (OpenDRG layout: ZD_INFO.dat, SS_INFO.dat, ...).
+    #: Never copied into the repository; defaults to ../shared/data beside the checkout.
+    reference_data: Path = _REPO_ROOT.parent / "shared" / "data"
+    #: DuckDB memory limit for batch audits, e.g. "4GB".
+    memory_limit: str = "4GB"
+    #: DuckDB worker threads (0 = DuckDB default).
+    threads: int = 0
+    #: application state database (SQLAlchemy URL).
+    database_url: str = "sqlite:///medaudit-state.db"
+    #: real-time history store (SQLAlchemy URL); PostgreSQL in production.
+    history_url: str = "sqlite:///medaudit-history.db"
+    debug: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reference_dir() -> Path:
+    """Folder holding the OpenDRG code lists inside the configured reference-data location."""
+    base = get_settings().reference_data
+    sub = base / "opendrg-chs-drg-1.1"
+    return sub if sub.is_dir() else base
