@@ -39,6 +39,7 @@ KB_DRUG = Table(
         C("dose_unit", "str", "剂量单位", "dose unit", False),
         C("max_days", "int", "最大开药天数", "max days of supply per prescription", False),
         C("ingredient", "str", "活性成分", "active ingredient (for 重复用药)", False),
+        C("drug_class", "str", "药理分类(ATC类)", "pharmacological class, e.g. ATC J01C (for 二线用药: a first-line drug of the same class)", False),
         C("unit", "str", "最小包装单位", "sale unit", False),
         C("ref_price_fen", "fen", "参考单价(分)", "reference unit price", False),
     ),
