@@ -1,0 +1,34 @@
+"""The engine interface: the minimum an engine must do to run medaudit's SQL."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+import pyarrow as pa
+
+
+class Backend(ABC):
+    """An SQL engine that holds named relations and answers queries with Arrow tables."""
+
+    dialect: ClassVar[str]
+
+    @abstractmethod
+    def register(self, name: str, data: pa.Table) -> None:
+        """Make an in-memory Arrow table queryable as ``name`` (knowledge, parameters, small claims)."""
+
+    @abstractmethod
+    def register_parquet(self, name: str, paths: list[Path]) -> None:
+        """Make canonical Parquet files queryable as ``name`` without loading them into memory."""
+
+    @abstractmethod
+    def materialize(self, name: str, sql: str) -> None:
+        """Create table ``name`` from a query already written in this backend's dialect."""
+
+    @abstractmethod
+    def query(self, sql: str) -> pa.Table:
+        """Run a query in this backend's dialect and return its rows."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources."""

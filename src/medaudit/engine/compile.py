@@ -1,0 +1,54 @@
+"""Compile rule SQL for an engine: rename the parameter table, wrap, transpile with sqlglot.
+
+A template's SQL is written once in DuckDB's dialect. Anything sqlglot cannot express in the target
+dialect raises at load time, naming the construct — no rule silently runs differently.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from medaudit.errors import RuleError
+from medaudit.rules.model import CORE_COLUMNS, Template
+
+SOURCE_DIALECT = "duckdb"
+
+#: encounter columns attached to every finding (scope filtering, reporting, partitioning)
+ENC_COLUMNS = ("psn_no", "fixmedins_code", "visit_type", "medins_lv", "insutype", "medins_admdvs",
+               "fixmedins_type", "setl_dn")
+
+
+def params_table(template_id: str) -> str:
+    return f"params__{template_id}"
+
+
+def wrap(template: Template) -> str:
+    """The template query joined to its encounter context — same wrapper on every engine."""
+    cols = ", ".join(f"r.{c}" for c in (*CORE_COLUMNS, *template.evidence))
+    enc = ", ".join(f"e.{c} AS enc_{c}" for c in ENC_COLUMNS)
+    body = template.sql.strip().rstrip(";")
+    return f"SELECT {cols}, {enc} FROM ({body}) r JOIN enc_ctx e ON e.mdtrt_id = r.mdtrt_id"
+
+
+def compile_sql(sql: str, dialect: str, rename: dict[str, str] | None = None, what: str = "SQL") -> str:
+    try:
+        tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+    except SqlglotError as exc:
+        raise RuleError(f"{what} 无法解析 / cannot parse: {exc}") from exc
+    if rename:
+        for table in tree.find_all(exp.Table):
+            if table.name in rename:
+                table.set("this", exp.to_identifier(rename[table.name]))
+    if dialect == SOURCE_DIALECT:
+        return tree.sql(dialect=dialect)
+    try:
+        return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        raise RuleError(f"{what} 无法忠实转换为 {dialect} / cannot be transpiled faithfully to {dialect}: {exc}") from exc
+
+
+def compile_template(template: Template, dialect: str) -> str:
+    return compile_sql(wrap(template), dialect, {"params": params_table(template.id)},
+                       what=f"规则模板 {template.id}")

@@ -1,0 +1,144 @@
+"""Turning raw rule rows into explained findings — one implementation for every engine.
+
+A finding's id is a hash of (instance, encounter, offending line, related line): stable across
+re-runs and rule versions, so review decisions and appeals follow the same finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from medaudit.engine.compile import ENC_COLUMNS
+from medaudit.engine.prepare import EPOCH
+from medaudit.rules.loader import RuleBase
+from medaudit.rules.model import CORE_COLUMNS, Instance, Template
+
+_EPOCH = dt.date.fromisoformat(EPOCH)
+
+FINDINGS_SCHEMA = pa.schema([
+    ("finding_id", pa.string()),
+    ("rule_id", pa.string()),
+    ("rule_name", pa.string()),
+    ("rule_version", pa.int32()),
+    ("instance_id", pa.string()),
+    ("instance_version", pa.int32()),
+    ("mdtrt_id", pa.string()),
+    ("psn_no", pa.string()),
+    ("fixmedins_code", pa.string()),
+    ("line_id", pa.string()),
+    ("related_line_id", pa.string()),
+    ("amount_fen", pa.int64()),
+    ("result_type", pa.string()),
+    ("action", pa.string()),
+    ("severity", pa.string()),
+    ("points", pa.int32()),
+    ("category", pa.string()),
+    ("reason", pa.string()),
+    ("kb_table", pa.string()),
+    ("kb_ref", pa.string()),
+    ("evidence", pa.string()),
+    ("visit_type", pa.string()),
+    ("medins_admdvs", pa.string()),
+    ("setl_date", pa.date32()),
+    ("versions", pa.string()),
+])
+
+
+def empty_findings() -> pa.Table:
+    return FINDINGS_SCHEMA.empty_table()
+
+
+def finding_id(instance_id: str, mdtrt_id: str, line_id: str | None, related: str | None) -> str:
+    key = "\x1f".join((instance_id, mdtrt_id, line_id or "", related or ""))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+def _in_scope(inst: Instance, row: dict[str, Any]) -> bool:
+    s = inst.scope
+    day = _EPOCH + dt.timedelta(days=int(row["enc_setl_dn"])) if row["enc_setl_dn"] is not None else None
+    if day is not None and (day < inst.effective_from or (inst.effective_to and day >= inst.effective_to)):
+        return False
+    return not (
+        (s.regions and row["enc_medins_admdvs"] not in s.regions)
+        or (s.levels and row["enc_medins_lv"] not in s.levels)
+        or (s.insutypes and row["enc_insutype"] not in s.insutypes)
+        or (s.visit_types and row["enc_visit_type"] not in s.visit_types)
+        or (s.institution_types and row["enc_fixmedins_type"] not in s.institution_types)
+    )
+
+
+def _display(name: str, value: Any) -> tuple[str, Any]:
+    """Human forms of pinned encodings: ``*_fen`` → yuan, ``*_dn`` → date, ``*_milli`` → units."""
+    if value is None:
+        return name, "—"
+    if name.endswith("_fen"):
+        return name[:-4] + "_yuan", f"{value / 100:.2f}"
+    if name.endswith("_dn"):
+        return name[:-3] + "_date", (_EPOCH + dt.timedelta(days=int(value))).isoformat()
+    if name.endswith("_milli"):
+        return name[:-6], f"{value / 1000:g}"
+    return name, value
+
+
+def render_reason(template: Template, row: dict[str, Any]) -> str:
+    values: dict[str, Any] = {}
+    for key in (*template.evidence, "amount_fen"):
+        v = row.get(key)
+        values[key] = "—" if v is None else v
+        alias, shown = _display(key, v)
+        values[alias] = shown
+    try:
+        return template.reason.format_map(values)
+    except (KeyError, ValueError, IndexError) as exc:  # a template bug must not lose the finding
+        return f"{template.name}（原因模板错误: {exc}）"
+
+
+def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
+             versions: dict[str, str]) -> pa.Table:
+    """Scope-filter raw rows and turn them into finding rows with ids, reasons and evidence."""
+    by_id = {i.id: i for i in instances}
+    if raw.num_rows == 0:
+        return empty_findings()
+    versions_json = json.dumps(versions, ensure_ascii=False, sort_keys=True)
+    out: dict[str, list[Any]] = {f.name: [] for f in FINDINGS_SCHEMA}
+    seen: set[str] = set()
+    order = [(c, "ascending") for c in ("mdtrt_id", "line_id", "related_line_id", "instance_id", "kb_ref")]
+    raw = raw.take(pc.sort_indices(raw, sort_keys=order))
+    for row in raw.to_pylist():
+        inst = by_id.get(row["instance_id"])
+        if inst is None or not _in_scope(inst, row):
+            continue
+        fid = finding_id(inst.id, row["mdtrt_id"], row["line_id"], row["related_line_id"])
+        if fid in seen:
+            continue
+        seen.add(fid)
+        action, severity, points, name = rulebase.describe(inst)
+        evidence = {k: row[k] for k in template.evidence}
+        setl_dn = row["enc_setl_dn"]
+        values = {
+            "finding_id": fid, "rule_id": template.id, "rule_name": name, "rule_version": template.version,
+            "instance_id": inst.id, "instance_version": inst.version, "mdtrt_id": row["mdtrt_id"],
+            "psn_no": row["enc_psn_no"], "fixmedins_code": row["enc_fixmedins_code"],
+            "line_id": row["line_id"], "related_line_id": row["related_line_id"],
+            "amount_fen": int(row["amount_fen"] or 0), "result_type": template.result_type,
+            "action": action, "severity": severity, "points": points, "category": template.category,
+            "reason": render_reason(template, row), "kb_table": template.kb_table, "kb_ref": row["kb_ref"],
+            "evidence": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
+            "visit_type": row["enc_visit_type"], "medins_admdvs": row["enc_medins_admdvs"],
+            "setl_date": None if setl_dn is None else _EPOCH + dt.timedelta(days=int(setl_dn)),
+            "versions": versions_json,
+        }
+        for k, v in values.items():
+            out[k].append(v)
+    table = pa.table(out, schema=FINDINGS_SCHEMA)
+    return table.take(pc.sort_indices(table, [("mdtrt_id", "ascending"), ("finding_id", "ascending")]))
+
+
+RAW_COLUMNS = (*CORE_COLUMNS, *(f"enc_{c}" for c in ENC_COLUMNS))

@@ -1,0 +1,90 @@
+"""Relations every rule reads, defined once in SQL (DuckDB dialect) and transpiled like the rules.
+
+Day values are integer day numbers since 2000-01-01 (``*_dn``) so that rule arithmetic is plain
+integer arithmetic on every engine; ages are completed years computed from yyyymmdd integers.
+"""
+
+from __future__ import annotations
+
+EPOCH = "2000-01-01"
+
+
+def _dn(expr: str) -> str:
+    return f"DATE_DIFF('day', DATE '{EPOCH}', CAST({expr} AS DATE))"
+
+
+def _age(birth: str, at: str) -> str:
+    ymd = "CAST(STRFTIME(CAST({} AS DATE), '%Y%m%d') AS INTEGER)"
+    return f"(({ymd.format(at)} - {ymd.format(birth)}) // 10000)"
+
+
+def _match(kb_table: str, source: str) -> str:
+    """Longest-prefix match of each distinct code to a knowledge table (DOMAIN.md: match by prefix)."""
+    return f"""
+SELECT hilist_code, code_prefix FROM (
+  SELECT c.hilist_code, k.code_prefix,
+         ROW_NUMBER() OVER (PARTITION BY c.hilist_code ORDER BY LENGTH(k.code_prefix) DESC) AS rn
+  FROM (SELECT DISTINCT hilist_code FROM {source}) c
+  JOIN {kb_table} k ON SUBSTRING(c.hilist_code, 1, LENGTH(k.code_prefix)) = k.code_prefix
+) m WHERE rn = 1"""
+
+
+ENC_CTX = f"""
+SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.visit_type, e.med_type, e.adm_time, e.dscg_time,
+       {_dn('e.adm_time')} AS adm_dn,
+       {_dn('COALESCE(e.dscg_time, e.adm_time)')} AS dscg_dn,
+       {_dn('COALESCE(e.dscg_time, e.adm_time)')} - {_dn('e.adm_time')} AS los_days,
+       e.setl_time, {_dn('e.setl_time')} AS setl_dn,
+       e.dept_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
+       e.medfee_sumamt_fen, e.fund_pay_fen, e.psn_pay_fen, e.dscg_way,
+       p.gend, p.brdy, {_age('p.brdy', 'e.adm_time')} AS age,
+       CASE WHEN p.die_date IS NULL THEN NULL ELSE {_dn('p.die_date')} END AS die_dn,
+       COALESCE(i.medins_lv, 0) AS medins_lv, i.fixmedins_type,
+       COALESCE(i.guidance_flag, FALSE) AS guidance_flag,
+       COALESCE(i.regional_center_flag, FALSE) AS regional_center_flag,
+       i.designation_date
+FROM encounters e
+LEFT JOIN patients p ON p.psn_no = e.psn_no
+LEFT JOIN institutions i ON i.fixmedins_code = e.fixmedins_code
+"""
+
+REFUNDS = """
+SELECT init_line_id, SUM(cnt_milli) AS r_cnt, SUM(amt_fen) AS r_amt
+FROM fee_lines
+WHERE COALESCE(refund_flag, FALSE) AND init_line_id IS NOT NULL
+GROUP BY init_line_id
+"""
+
+LINE_CTX = f"""
+SELECT f.line_id, f.mdtrt_id, e.psn_no, e.fixmedins_code, f.hilist_code, f.hilist_name,
+       f.med_chrgitm_type,
+       CASE WHEN f.med_chrgitm_type IN ('09', '10', '11') THEN TRUE ELSE FALSE END AS is_drug,
+       f.cnt_milli + COALESCE(r.r_cnt, 0) AS cnt_milli,
+       f.pric_fen,
+       f.amt_fen + COALESCE(r.r_amt, 0) AS amt_fen,
+       f.fee_ocur_time, {_dn('f.fee_ocur_time')} AS fee_dn,
+       f.bilg_dr_code, f.bilg_dept_code, f.acord_dept_code, f.drug_trac_codg,
+       COALESCE(f.trdn_flag, FALSE) AS trdn_flag, f.prd_days, f.daily_dose_milli, f.dose_unit,
+       COALESCE(f.selfpay_flag, FALSE) AS selfpay_flag, f.drord_bhvr,
+       e.visit_type, e.med_type, e.adm_time, e.dscg_time, e.adm_dn, e.dscg_dn,
+       e.dept_code AS enc_dept_code, e.insutype, e.psn_admdvs, e.medins_admdvs, e.dise_no,
+       e.gend, e.brdy, {_age('e.brdy', 'f.fee_ocur_time')} AS age,
+       e.medins_lv, e.fixmedins_type,
+       md.code_prefix AS drug_prefix, mi.code_prefix AS item_prefix
+FROM fee_lines f
+JOIN enc_ctx e ON e.mdtrt_id = f.mdtrt_id
+LEFT JOIN refunds r ON r.init_line_id = f.line_id
+LEFT JOIN match_drug md ON md.hilist_code = f.hilist_code
+LEFT JOIN match_item mi ON mi.hilist_code = f.hilist_code
+WHERE NOT COALESCE(f.refund_flag, FALSE)
+  AND f.cnt_milli + COALESCE(r.r_cnt, 0) > 0
+"""
+
+#: (name, sql) in dependency order; each engine materialises them as tables.
+PREPARED: list[tuple[str, str]] = [
+    ("enc_ctx", ENC_CTX),
+    ("refunds", REFUNDS),
+    ("match_drug", _match("kb_drug", "fee_lines")),
+    ("match_item", _match("kb_item", "fee_lines")),
+    ("line_ctx", LINE_CTX),
+]

@@ -1,0 +1,118 @@
+"""Running a rule base on an engine: load, prepare, run each template once, explain the results.
+
+The same sequence serves batch (DuckDB), real time (SQLite) and scale-out (Spark); only the
+backend differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from medaudit.engine.backends.base import Backend
+from medaudit.engine.compile import compile_sql, compile_template, params_table
+from medaudit.engine.findings import empty_findings, finalize
+from medaudit.engine.prepare import PREPARED
+from medaudit.knowledge.tables import KB_TABLES
+from medaudit.rules.loader import RuleBase, check_columns
+from medaudit.rules.model import Instance, Template
+from medaudit.schema import SCHEMAS
+from medaudit.schema.arrow import arrow_schema
+
+_PARAM_TYPES = {"int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
+
+
+class KnowledgeLike(Protocol):
+    tables: Mapping[str, pa.Table]
+    versions: Mapping[str, str]
+
+
+def params_arrow(template: Template, instances: list[Instance]) -> pa.Table:
+    """One row per instance with every declared parameter (instance value or template default)."""
+    cols: dict[str, pa.Array] = {"instance_id": pa.array([i.id for i in instances], pa.string())}
+    for spec in template.params:
+        cols[spec.name] = pa.array([i.params.get(spec.name, spec.default) for i in instances],
+                                   _PARAM_TYPES[spec.type])
+    return pa.table(cols)
+
+
+@dataclass
+class CompiledRuleSet:
+    """Templates compiled for one dialect, once (real-time workers reuse it for every request)."""
+
+    dialect: str
+    rulebase: RuleBase
+    active: dict[str, list[Instance]]
+    sql: dict[str, str] = field(default_factory=dict)
+    prepared: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, rulebase: RuleBase, dialect: str, template_ids: list[str] | None = None) -> CompiledRuleSet:
+        active = rulebase.active(template_ids)
+        sql = {tid: compile_template(rulebase.templates[tid], dialect) for tid in active}
+        prepared = [(name, compile_sql(q, dialect, what=f"预处理 {name}")) for name, q in PREPARED]
+        return cls(dialect, rulebase, active, sql, prepared)
+
+
+def load_knowledge(backend: Backend, kb: KnowledgeLike | None) -> None:
+    tables = kb.tables if kb is not None else {}
+    for name, spec in KB_TABLES.items():
+        data = tables.get(name)
+        backend.register(name, data if data is not None else arrow_schema(spec).empty_table())
+
+
+def load_params(backend: Backend, compiled: CompiledRuleSet) -> None:
+    for tid, insts in compiled.active.items():
+        backend.register(params_table(tid), params_arrow(compiled.rulebase.templates[tid], insts))
+
+
+def load_claims(backend: Backend, claims: Mapping[str, pa.Table | list[Path]]) -> None:
+    """Register canonical tables; absent ones are registered empty so every rule can run."""
+    for name, schema in SCHEMAS.items():
+        data = claims.get(name)
+        if data is None:
+            backend.register(name, schema.empty_table())
+        elif isinstance(data, pa.Table):
+            backend.register(name, data)
+        else:
+            backend.register_parquet(name, data)
+
+
+def prepare(backend: Backend, compiled: CompiledRuleSet) -> None:
+    for name, sql in compiled.prepared:
+        backend.materialize(name, sql)
+
+
+ProgressFn = Callable[[str, int], Any]
+
+
+def run_rules(backend: Backend, compiled: CompiledRuleSet, versions: Mapping[str, str],
+              progress: ProgressFn | None = None) -> pa.Table:
+    parts = []
+    for tid, insts in compiled.active.items():
+        tpl = compiled.rulebase.templates[tid]
+        raw = backend.query(compiled.sql[tid])
+        check_columns(tpl, raw.column_names)
+        found = finalize(raw, tpl, insts, compiled.rulebase, dict(versions))
+        parts.append(found)
+        if progress:
+            progress(tid, found.num_rows)
+    return pa.concat_tables(parts) if parts else empty_findings()
+
+
+def audit(backend: Backend, claims: Mapping[str, pa.Table | list[Path]], kb: KnowledgeLike | None,
+          rulebase: RuleBase, template_ids: list[str] | None = None,
+          progress: ProgressFn | None = None, compiled: CompiledRuleSet | None = None) -> pa.Table:
+    """Full sequence on one backend; returns the findings table."""
+    compiled = compiled or CompiledRuleSet.build(rulebase, backend.dialect, template_ids)
+    load_knowledge(backend, kb)
+    load_params(backend, compiled)
+    load_claims(backend, claims)
+    prepare(backend, compiled)
+    versions = {**(dict(kb.versions) if kb is not None else {}),
+                **{f"rules:{k}": v for k, v in rulebase.versions.items()}}
+    return run_rules(backend, compiled, versions, progress)

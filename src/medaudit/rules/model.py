@@ -1,0 +1,95 @@
+"""What a rule is (templates, instances, packs) — independent of how any engine runs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Stage = Literal["事前", "事中", "事后"]
+ResultType = Literal["明确", "可疑"]
+Action = Literal["提醒", "拦截", "扣款", "送人工审核"]
+ParamType = Literal["int", "str", "bool"]
+
+#: finding columns every template's SQL must return (besides its declared evidence columns)
+CORE_COLUMNS = ("instance_id", "mdtrt_id", "line_id", "related_line_id", "amount_fen", "kb_ref")
+
+
+class ParamSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    type: ParamType = "int"
+    default: Any
+    zh: str = Field(description="中文说明")
+    min: int | None = None
+    max: int | None = None
+
+
+class Template(BaseModel):
+    """A rule template: one SQL query covering all its instances, plus its rule-card metadata."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    version: int = 1
+    category: Literal["医保管理类", "临床诊疗类", "药品类"]
+    tag: Literal["合理检查", "合理用药", "合理治疗", "规范收费"]
+    stages: list[Stage]
+    result_type: ResultType
+    time_window: str
+    lookback_days: int = Field(0, description="history the real-time path must load (days)")
+    scenes: list[str]
+    supervised: list[str] = ["定点医疗机构"]
+    params: list[ParamSpec] = []
+    evidence: list[str] = []
+    kb_table: str | None = None
+    amount: str = Field(description="金额计算口径")
+    reason: str = Field(description="中文违规内容模板, {evidence} placeholders")
+    logic: str = Field(description="审核逻辑")
+    default_action: Action = "提醒"
+    default_points: int = 0
+    sql: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_identifier(cls, v: str) -> str:
+        if not v.isidentifier():
+            raise ValueError(f"template id must be an identifier: {v!r}")
+        return v
+
+
+class Scope(BaseModel):
+    """Where an instance applies; an empty list means no restriction on that dimension."""
+
+    model_config = ConfigDict(extra="forbid")
+    regions: list[str] = []
+    levels: list[int] = []
+    insutypes: list[str] = []
+    visit_types: list[str] = []
+    institution_types: list[str] = []
+
+
+class Instance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    template: str
+    version: int = 1
+    name: str | None = None
+    params: dict[str, Any] = {}
+    scope: Scope = Scope()
+    action: Action | None = None
+    severity: Literal["明确违规", "高度可疑", "可疑"] | None = None
+    points: int | None = None
+    effective_from: dt.date = dt.date(2000, 1, 1)
+    effective_to: dt.date | None = None
+    enabled: bool = True
+
+
+class PackManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    layer: Literal["national", "province", "city"] = "national"
+    region: str | None = None
+    description: str = ""
