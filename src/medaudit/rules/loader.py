@@ -67,7 +67,11 @@ def _load_pack(path: Path) -> tuple[PackManifest, list[Instance]]:
     try:
         doc = yaml.safe_load(file.read_text(encoding="utf-8"))
         manifest = PackManifest(**doc["manifest"])
-        instances = [Instance(**row) for row in doc.get("instances", [])]
+        rows = list(doc.get("instances", []))
+        if path.is_dir():  # a pack folder may split its instances over several files
+            for extra in sorted(path.glob("instances*.yaml")):
+                rows.extend(yaml.safe_load(extra.read_text(encoding="utf-8")) or [])
+        instances = [Instance(**row) for row in rows]
     except (OSError, KeyError, yaml.YAMLError, ValidationError) as exc:
         raise RuleError(f"规则包无效 / invalid rule pack {file}: {exc}") from exc
     return manifest, instances
