@@ -1,1 +1,150 @@
-"""CLI: audit commands (placeholder until the package lands)."""
+"""CLI: `medaudit audit` (全量事后审核) and `medaudit evaluate` (与合成标注对比评估)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from medaudit.cli import app
+from medaudit.commands.common import console, print_json, print_table
+from medaudit.errors import InputError
+
+ENGINE_HELP = "执行引擎 duckdb | spark / engine"
+
+
+def load_knowledge_layers(packs: list[Path] | None):  # type: ignore[no-untyped-def]
+    from medaudit.knowledge import default_knowledge, load_layers, national_pack_path
+
+    if not packs:
+        return default_knowledge()
+    return load_layers([national_pack_path(), *packs])
+
+
+def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
+    from medaudit.rules.loader import NATIONAL_PACK, load_rulebase
+
+    return load_rulebase([NATIONAL_PACK, *(packs or [])])
+
+
+def _canonical_input(src: str, out: Path) -> str:
+    """Canonical Parquet is audited as it is; anything else goes through ingest first."""
+    from medaudit.engine.batch import is_canonical
+
+    if "://" in src:
+        return src
+    path = Path(src)
+    if not path.exists():
+        raise InputError(f"输入不存在 / input not found: {src}")
+    if is_canonical(path):
+        return str(path)
+    from medaudit.ingest import ingest
+
+    canonical = out / "canonical"
+    console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {canonical}[/]")
+    report = ingest(path, canonical)
+    for line in report.summary_lines():
+        console.print("  " + line)
+    return str(canonical)
+
+
+def summary_rows(findings):  # type: ignore[no-untyped-def]
+    from medaudit.report import summarise, yuan
+
+    return [[r["rule_id"], r["rule_name"], r["result_type"], r["finding_id_count"], r["mdtrt_id_count_distinct"],
+             f"{yuan(r['amount_fen_sum']):,.2f}"] for r in summarise(findings, ["rule_id", "rule_name", "result_type"])]
+
+
+@app.command("audit")
+def audit_cmd(
+    src: str = typer.Argument(..., help="规范 Parquet 目录，或 CSV/Excel/国家平台中心表导出目录 / canonical Parquet or raw exports"),
+    out: Path = typer.Option(Path("audit-output"), "--out", "-o", help="输出目录 / output folder"),
+    engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
+    master: str = typer.Option("local[*]", "--master", help="Spark master (local[*] | spark://HOST:PORT | yarn)"),
+    memory_limit: str | None = typer.Option(None, "--memory-limit", help="DuckDB 内存上限, e.g. 4GB"),
+    rules: list[str] | None = typer.Option(None, "--rule", help="只运行指定规则模板 / only these templates"),
+    rule_pack: list[Path] | None = typer.Option(None, "--rule-pack", help="叠加的省/市规则包 / extra rule packs"),
+    knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
+    excel: bool = typer.Option(True, "--excel/--no-excel", help="生成 Excel 报告 / write the Excel report"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+) -> None:
+    """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""
+    from medaudit.engine.batch import run_batch, write_findings
+    from medaudit.report import write_excel
+    from medaudit.settings import get_settings
+
+    out.mkdir(parents=True, exist_ok=True)
+    folder = _canonical_input(src, out)
+    kb = load_knowledge_layers(knowledge_pack)
+    rulebase = load_rules(rule_pack)
+    active = rulebase.active(rules or None)
+    options: dict[str, object] = {}
+    if engine == "duckdb":
+        s = get_settings()
+        options = {"memory_limit": memory_limit or s.memory_limit, "threads": s.threads}
+    elif engine == "spark":
+        options = {"master": master}
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, disable=as_json or not console.is_terminal) as progress:
+        task = progress.add_task("审核中 / auditing", total=len(active))
+
+        def step(tid: str, n: int) -> None:
+            progress.update(task, advance=1, description=f"{tid}: {n} 条疑点")
+
+        result = run_batch(folder, kb, rulebase, engine=engine, template_ids=rules or None,
+                           progress=step, **options)
+    write_findings(result.findings, out)
+    if excel:
+        names = _institution_names(folder)
+        write_excel(result.findings, out / "report.xlsx", names)
+    total = int(sum(result.findings.column("amount_fen").to_pylist())) if result.findings.num_rows else 0
+    info = {
+        "engine": engine, "fee_lines": result.lines, "encounters": result.encounters,
+        "findings": result.findings.num_rows, "amount_fen": total, "seconds": round(result.seconds, 3),
+        "lines_per_second": round(result.lines / result.seconds) if result.seconds and result.lines > 0 else None,
+        "outputs": {"findings": str(out / "findings.parquet"), "partitioned": str(out / "findings"),
+                    "excel": str(out / "report.xlsx") if excel else None},
+        "versions": {**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}},
+    }
+    if as_json:
+        print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
+                                                   "amount_yuan"], r, strict=True)) for r in summary_rows(result.findings)]})
+        return
+    print_table("审核结果汇总（按规则）/ findings by rule",
+                ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(result.findings))
+    console.print(f"费用明细 {result.lines:,} 行，就诊 {result.encounters:,} 次；疑点 {result.findings.num_rows:,} 条，"
+                  f"违规金额 {total / 100:,.2f} 元；耗时 {result.seconds:.2f} 秒（{engine}）")
+    console.print(f"输出 / outputs: {out / 'findings.parquet'}  {out / 'findings'}/  "
+                  + (str(out / 'report.xlsx') if excel else ""))
+
+
+def _institution_names(folder: str) -> dict[str, str]:
+    path = Path(folder) / "institutions.parquet"
+    if "://" in folder or not path.exists():
+        return {}
+    t = pq.read_table(path, columns=["fixmedins_code", "fixmedins_name"])
+    return dict(zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True))
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    findings: Path = typer.Argument(..., help="findings.parquet"),
+    labels: Path = typer.Argument(..., help="合成数据标注 labels.parquet"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+) -> None:
+    """按违规类型评估查准率、查全率、追回金额 / precision, recall, amount recovered per violation type."""
+    from medaudit.evaluate import evaluate
+
+    for p in (findings, labels):
+        if not p.exists():
+            raise InputError(f"文件不存在 / file not found: {p}")
+    scores = evaluate(pq.read_table(findings), pq.read_table(labels))
+    if as_json:
+        print_json([s.as_dict() for s in scores])
+        return
+    print_table("评估结果 / evaluation", ["违规类型", "标注数", "疑点数", "命中", "查准率", "查全率", "金额追回率"],
+                [[s.violation_type, s.labels, s.findings, s.matched, f"{s.precision:.4f}", f"{s.recall:.4f}",
+                  f"{s.amount_recovered:.4f}"] for s in scores])
