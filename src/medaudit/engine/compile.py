@@ -20,6 +20,24 @@ ENC_COLUMNS = ("psn_no", "fixmedins_code", "visit_type", "medins_lv", "insutype"
                "fixmedins_type", "setl_dn")
 
 
+#: constructs sqlglot emits without complaint but that do not run, or run differently, on a target:
+#: refused at load time so that no rule silently behaves differently on another engine.
+UNFAITHFUL: dict[str, tuple[type[exp.Expression], ...]] = {
+    "sqlite": (exp.Extract, exp.Interval, exp.Array, exp.ArrayAgg, exp.Struct, exp.RegexpLike,
+               exp.Median, exp.PercentileCont, exp.ApproxQuantile, exp.Unnest, exp.Explode),
+    "spark": (exp.Median, exp.PercentileCont, exp.Unnest),
+}
+
+
+def check_portable(tree: exp.Expression, dialect: str, what: str) -> None:
+    for node in tree.walk():
+        if isinstance(node, UNFAITHFUL.get(dialect, ())):
+            raise RuleError(f"{what} 使用了 {dialect} 无法忠实执行的语法 {type(node).__name__}：{node.sql()[:80]} / "
+                            f"construct {type(node).__name__} cannot run faithfully on {dialect}")
+        if isinstance(node, exp.Join) and node.args.get("kind") and str(node.args["kind"]).upper() == "ASOF":
+            raise RuleError(f"{what} 使用了 ASOF JOIN / ASOF JOIN is not portable to {dialect}")
+
+
 def params_table(template_id: str) -> str:
     return f"params__{template_id}"
 
@@ -43,6 +61,7 @@ def compile_sql(sql: str, dialect: str, rename: dict[str, str] | None = None, wh
                 table.set("this", exp.to_identifier(rename[table.name]))
     if dialect == SOURCE_DIALECT:
         return tree.sql(dialect=dialect)
+    check_portable(tree, dialect, what)
     try:
         return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
