@@ -1,0 +1,147 @@
+"""Header and file-name mapping, generated from the schema column specs.
+
+There is no second hand-written alias list: every header a file may use comes from ``Column.name``,
+``Column.national``, ``Column.zh`` and ``Column.aliases``. What a header says about units matters:
+a canonical name (``amt_fen``) or the full Chinese name with its unit (``明细项目费用总额(分)``)
+carries integer fen / thousandths, while national names (``det_item_fee_sumamt``) and plain Chinese
+headers (``金额``) carry yuan / natural units as the national N16,2 fields do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from medaudit.schema import TABLES, Table
+
+#: national centre tables (DOMAIN.md §3.7) and the canonical table each feeds
+NATIONAL_TABLES: dict[str, str] = {
+    "setl_list_diag_d": "diagnoses",
+    "setl_list_oprn_d": "operations",
+    "fee_list_d": "fee_lines",
+    "mdtrt_d": "encounters",
+    "setl_d": "settlements",
+}
+
+#: sources that are not named by any column spec because they come from a *join* of national
+#: tables rather than from a header: MDTRT_D carries the institution's region as fix_blng_admdvs.
+JOIN_DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
+    "encounters": {"medins_admdvs": ("fix_blng_admdvs",)},
+}
+
+_PAREN_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
+_CANONICAL_UNIT = re.compile(r"[(（](分|千分之一)[)）]$")
+_SOURCE_UNIT = re.compile(r"[(（](元|个|次)[)）]$")
+
+
+def norm_header(h: str) -> str:
+    """Normalise a header for matching: NFKC (full-width → ASCII), lower case, no spaces/BOM."""
+    s = unicodedata.normalize("NFKC", h.replace("\ufeff", "")).strip().lower()
+    return re.sub(r"\s+", "", s)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a source header lands: a canonical column and whether its value is already scaled."""
+
+    column: str
+    scaled: bool  # True: integer fen / thousandths already; False: yuan / natural units
+    priority: int  # lower wins when several headers feed one column
+
+
+def header_index(table: Table) -> dict[str, Target]:
+    """All accepted header spellings of one table, derived from its column specs."""
+    idx: dict[str, Target] = {}
+
+    def add(key: str, col: str, scaled: bool, prio: int) -> None:
+        k = norm_header(key)
+        if k and k not in idx:
+            idx[k] = Target(col, scaled, prio)
+
+    # priority bands: canonical name, national names (in spec order), full zh, aliases, bare zh
+    for col in table.columns:
+        add(col.name, col.name, True, 0)
+    for col in table.columns:
+        for i, nat in enumerate(col.national):
+            add(nat, col.name, False, 10 + i)
+    for extra_col, nats in JOIN_DERIVED.get(table.name, {}).items():
+        for i, nat in enumerate(nats):
+            add(nat, extra_col, False, 30 + i)
+    for col in table.columns:
+        add(col.zh, col.name, True, 40)
+    for col in table.columns:
+        for i, alias in enumerate(col.aliases):
+            add(alias, col.name, False, 50 + i)
+    for col in table.columns:
+        add(_PAREN_TAIL.sub("", col.zh), col.name, False, 70)
+    return idx
+
+
+HEADER_INDEX: dict[str, dict[str, Target]] = {name: header_index(t) for name, t in TABLES.items()}
+
+
+def match_header(table: str, header: str) -> Target | None:
+    idx = HEADER_INDEX[table]
+    key = norm_header(header)
+    hit = idx.get(key)
+    if hit is not None:
+        return hit
+    # "金额(元)" / "数量(千分之一)": strip a unit suffix and let the suffix decide the scale
+    stripped = _PAREN_TAIL.sub("", key)
+    if stripped != key:
+        hit = idx.get(stripped)
+        if hit is not None:
+            if _CANONICAL_UNIT.search(key):
+                return Target(hit.column, True, hit.priority + 1)
+            if _SOURCE_UNIT.search(key):
+                return Target(hit.column, False, hit.priority + 1)
+            return hit
+    return None
+
+
+def map_headers(table: str, headers: list[str]) -> dict[str, list[tuple[str, bool]]]:
+    """canonical column -> source headers (best first) with their scale flag."""
+    found: dict[str, list[tuple[int, str, bool]]] = {}
+    for h in headers:
+        t = match_header(table, h)
+        if t is not None:
+            found.setdefault(t.column, []).append((t.priority, h, t.scaled))
+    return {col: [(h, s) for _, h, s in sorted(v, key=lambda x: x[0])] for col, v in found.items()}
+
+
+def _name_matches(stem: str, prefix: str) -> bool:
+    return re.match(re.escape(prefix) + r"(?![a-z])", stem) is not None
+
+
+def table_for_name(name: str) -> str | None:
+    """Canonical table (or 'settlements' / national 'mdtrt_d' marker) a file or sheet name denotes.
+
+    Returns ``"nat:<national table>"`` for national centre-table exports, else a canonical name.
+    """
+    stem = norm_header(Path(name).stem if "." in name else name)
+    for nat in sorted(NATIONAL_TABLES, key=len, reverse=True):
+        if _name_matches(stem, nat):
+            return f"nat:{nat}"
+    for tname in sorted(TABLES, key=len, reverse=True):
+        if _name_matches(stem, tname):
+            return tname
+    for tname, t in TABLES.items():
+        if stem.startswith(norm_header(t.zh)):
+            return tname
+    return None
+
+
+def table_for_headers(headers: list[str]) -> str | None:
+    """Guess the table of an unnamed file from its headers: the one whose key and most required
+    columns are present."""
+    best: tuple[int, str] | None = None
+    for tname, t in TABLES.items():
+        mapped = map_headers(tname, headers)
+        if not all(k in mapped for k in t.key if t.column(k).required):
+            continue
+        score = sum(1 for c in t.required if c in mapped)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, tname)
+    return best[1] if best else None

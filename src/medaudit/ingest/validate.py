@@ -1,0 +1,237 @@
+"""Row validation as one generated DuckDB query per batch (vectorised; no Python per row).
+
+The query turns the batch's string columns into canonical typed columns and a ``__reason`` that is
+NULL for a good row and otherwise lists every failure in Chinese and English, naming the column and
+quoting the value. Everything here is generated from the column specs and the code dictionaries.
+
+Money: strings are cast to DECIMAL(38,10) (exact; never float) and scaled to fen. Line amounts must
+have at most two decimals; unit prices (national N16,6) are rounded half away from zero to fen, and
+the "amount = quantity × price" check uses the exact, unrounded price in HUGEINT arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from medaudit.schema import TABLES, Column
+from medaudit.schema.codes import CHRGITM_TYPE_ZH, HOSP_LV_LEVEL, MED_TYPE_VISIT
+
+from .mapping import map_headers
+
+FULL = "０１２３４５６７８９．，－＋：／　"
+HALF = "0123456789.,-+:/ "
+DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d"]
+TRUE_WORDS = ("1", "TRUE", "T", "Y", "YES", "是")
+FALSE_WORDS = ("0", "FALSE", "F", "N", "NO", "否")
+#: columns whose national code is two digits and loses its leading zero in Excel
+TWO_DIGIT_CODES = {"med_chrgitm_type", "hosp_lv"}
+#: price-like money columns (rounded to fen); all other money must be exact to the fen
+PRICE_COLUMNS = {"pric_fen"}
+REF_COLUMNS = {("diagnoses", "diag_code"): "ref_diag", ("operations", "oprn_code"): "ref_oprn"}
+MONEY_LIMIT = 10**14  # yuan; N16,2 has 14 integer digits
+QTY_LIMIT = 10**13
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _case_map(expr: str, mapping: dict[str, object]) -> str:
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(str(v)) if isinstance(v, str) else v}" for k, v in mapping.items())
+    return f"(CASE {expr} {whens} END)"
+
+
+@dataclass
+class Plan:
+    """The generated SQL for one table and one set of source headers."""
+
+    table: str
+    sql: str
+    mapping: dict[str, list[tuple[str, bool]]]
+    missing_required: list[str] = field(default_factory=list)
+
+
+def _label(col: Column) -> str:
+    return f"{col.zh.split('(')[0]}({col.name})"
+
+
+def _shown(raw: str) -> str:
+    return f"left({raw}, 60)"
+
+
+def _num_expr(raw: str) -> str:
+    t = f"ltrim(translate({raw}, {lit(FULL)}, {lit(HALF)}), '¥￥')"
+    return (f"try_cast((CASE WHEN regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]*)?') "
+            f"THEN replace({t}, ',', '') ELSE {t} END) AS DECIMAL(38,10))")
+
+
+def _ts_expr(raw: str) -> str:
+    norm = (f"replace(replace(regexp_replace(regexp_replace(translate({raw}, {lit(FULL)}, {lit(HALF)}), "
+            f"'([0-9]{{1,2}}:[0-9]{{2}}:[0-9]{{2}})[.,][0-9]+', '\\1'), '[年月/.]', '-', 'g'), '日', ''), 'T', ' ')")
+    fmts = "[" + ", ".join(map(lit, DATE_FORMATS)) + "]"
+    return f"try_strptime(trim({norm}), {fmts})"
+
+
+def _pad2(raw: str) -> str:
+    return f"(CASE WHEN regexp_full_match({raw}, '[0-9]') THEN '0' || {raw} ELSE {raw} END)"
+
+
+def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra_checks: Sequence[str] = (),
+               source_sql: str = "SELECT * FROM chunk") -> Plan:
+    """Generate the validation query for ``table`` over a relation with ``headers`` (+ ``__line``).
+
+    Three layers: ``r`` picks and trims the raw strings per canonical column, ``p`` parses them
+    (decimals, timestamps, booleans, reference-code joins), and the final select turns parsed values
+    into canonical values plus one reason string. ``extra_checks`` are SQL expressions over the
+    source relation yielding a reason or NULL.
+    """
+    t = TABLES[table]
+    mapping = map_headers(table, [h for h in headers if not h.startswith("__")])
+    scaled: dict[str, bool] = {}
+    raw_cols: list[str] = []
+    for col in t.columns:
+        sources = mapping.get(col.name, [])
+        if not sources:
+            raw_cols.append(f"CAST(NULL AS VARCHAR) AS {q('r.' + col.name)}")
+            continue
+        if col.kind in ("fen", "milli"):
+            scaled[col.name] = sources[0][1]
+            sources = [s for s in sources if s[1] == scaled[col.name]]
+        parts = [f"nullif(trim(CAST(src.{q(h)} AS VARCHAR), ' \t\r\n\u3000'), '')" for h, _ in sources]
+        expr = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+        raw_cols.append(f"{expr} AS {q('r.' + col.name)}")
+    orig_cols = [h for h in headers if not h.startswith("__")]
+    orig = ("to_json(struct_pack(" + ", ".join(f"{q(h)} := src.{q(h)}" for h in orig_cols) + "))"
+            if orig_cols else "'{}'")
+    checks_sql = "".join(f", ({c}) AS {q(f'x.{i}')}" for i, c in enumerate(extra_checks))
+    cte_r = (f"r AS (SELECT src.__line AS __line, ({src_expr}) AS __src, {orig} AS __orig, "
+             f"{', '.join(raw_cols)}{checks_sql} FROM ({source_sql}) AS src)")
+
+    def R(name: str) -> str:
+        return q("r." + name)
+
+    def D(name: str) -> str:
+        return q("d." + name)
+
+    staged: list[str] = []
+    joins: list[str] = []
+    for col in t.columns:
+        raw = R(col.name)
+        if col.kind in ("fen", "milli", "int"):
+            staged.append(f"{_num_expr(raw)} AS {D(col.name)}")
+        elif col.kind in ("date", "timestamp"):
+            staged.append(f"{_ts_expr(raw)} AS {D(col.name)}")
+        elif col.kind == "bool":
+            u = f"upper(trim(translate({raw}, {lit(FULL)}, {lit(HALF)})))"
+            staged.append(f"(CASE WHEN {u} IN ({', '.join(map(lit, TRUE_WORDS))}) THEN TRUE "
+                          f"WHEN {u} IN ({', '.join(map(lit, FALSE_WORDS))}) THEN FALSE END) AS {D(col.name)}")
+        elif (table, col.name) in REF_COLUMNS:
+            ref = REF_COLUMNS[(table, col.name)]
+            joins.append(f"LEFT JOIN {ref} AS j_{col.name} ON upper({raw}) = j_{col.name}.u")
+            staged.append(f"j_{col.name}.code AS {D(col.name)}")
+    cte_p = f"p AS (SELECT r.*{''.join(', ' + s for s in staged)} FROM r {' '.join(joins)})"
+
+    pv: dict[str, str] = {}
+    errs: list[str] = []
+    for col in t.columns:
+        raw, d, label = R(col.name), D(col.name), _label(col)
+        bad = f"{lit(label + '=' + chr(39))} || left({raw}, 60) || {lit(chr(39) + ' ')}"
+        if col.kind == "str":
+            val = _pad2(raw) if col.name in TWO_DIGIT_CODES else raw
+            if col.name == "visit_type":
+                derived = _case_map(R("med_type"), dict(MED_TYPE_VISIT))
+                val = f"coalesce({raw}, {derived})"
+                errs.append(f"CASE WHEN {raw} IS NULL AND {R('med_type')} IS NOT NULL AND {derived} IS NULL THEN "
+                            f"{lit('医疗类别(med_type)=' + chr(39))} || left({R('med_type')}, 60) || "
+                            f"{lit(chr(39) + ' 未知，无法确定就诊类型 / unknown med_type, cannot derive visit_type')} END")
+            if col.pattern:
+                errs.append(f"CASE WHEN {val} IS NOT NULL AND NOT regexp_full_match({val}, {lit(col.pattern)}) THEN "
+                            f"{bad} || {lit('格式不符 / does not match ' + col.pattern)} END")
+            if col.name == "med_chrgitm_type":
+                errs.append(f"CASE WHEN {val} IS NOT NULL AND {val} NOT IN ({', '.join(map(lit, CHRGITM_TYPE_ZH))}) "
+                            f"THEN {bad} || '不是有效的收费项目类别(01-14) / not a national charge category' END")
+            if col.name == "hosp_lv":
+                errs.append(f"CASE WHEN {val} IS NOT NULL AND {val} NOT IN ({', '.join(map(lit, HOSP_LV_LEVEL))}) "
+                            f"THEN {bad} || '不是有效的医院等级代码(01-14) / not a national hosp_lv code' END")
+            if (table, col.name) in REF_COLUMNS:
+                what = ("医保版ICD-10诊断代码表(ZD_INFO)" if col.name == "diag_code"
+                        else "医保版ICD-9-CM-3手术操作代码表(SS_INFO)")
+                errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN "
+                            f"{bad} || {lit('不在' + what + '中 / code not in the national list')} END")
+                val = f"coalesce({d}, {raw})"
+            pv[col.name] = val
+        elif col.kind in ("fen", "milli", "int"):
+            is_scaled = col.kind == "int" or scaled.get(col.name, True)
+            if is_scaled:
+                limit, mult, rounding = (2**31 if col.kind == "int" else 10**16), 1, False
+            elif col.kind == "fen":
+                limit, mult, rounding = MONEY_LIMIT, 100, col.name in PRICE_COLUMNS
+            else:
+                limit, mult, rounding = QTY_LIMIT, 1000, True
+            sd = f"({d} * {mult})" if mult != 1 else d
+            if rounding:
+                v = f"(CASE WHEN abs({d}) < {limit} THEN round({sd})::BIGINT END)"
+            else:
+                v = f"(CASE WHEN abs({d}) < {limit} AND {sd} = round({sd}) THEN ({sd})::BIGINT END)"
+            what = "数值" if col.kind == "int" else ("金额" if col.kind == "fen" else "数量")
+            frac = "不是整数 / not an integer" if mult == 1 else "小数位超过2位 / more than 2 decimal places"
+            errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || "
+                        f"{lit('不是有效' + what + '或超出范围 / not a valid number or out of range')} "
+                        f"WHEN {raw} IS NOT NULL AND abs({d}) >= {limit} THEN {bad} || '超出范围 / out of range' "
+                        f"WHEN {raw} IS NOT NULL AND {v} IS NULL THEN {bad} || {lit(frac)} END")
+            if col.name == "medins_lv":
+                hv = _case_map(_pad2(R("hosp_lv")), dict(HOSP_LV_LEVEL))
+                v = f"coalesce({v}, CASE WHEN {raw} IS NULL THEN {hv} END)"
+                errs.append(f"CASE WHEN {v} NOT BETWEEN 0 AND 3 THEN {bad} || '机构级别应为0-3 / level must be 0-3' END")
+            pv[col.name] = f"CAST({v} AS INTEGER)" if col.kind == "int" else v
+        elif col.kind in ("date", "timestamp"):
+            v = f"(CASE WHEN year({d}) BETWEEN 1900 AND 2100 THEN {d} END)"
+            errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || '不是有效日期 / not a valid date' "
+                        f"WHEN {raw} IS NOT NULL AND {v} IS NULL THEN {bad} || '日期超出1900-2100 / date out of range' END")
+            pv[col.name] = f"CAST({v} AS DATE)" if col.kind == "date" else v
+        else:  # bool
+            errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN "
+                        f"{bad} || '不是有效的是/否值 / not a valid yes/no value' END")
+            pv[col.name] = d
+
+    if table == "fee_lines":
+        pv["refund_flag"] = f"coalesce({pv['refund_flag']}, ({pv['cnt_milli']} < 0 AND {pv['amt_fen']} < 0))"
+        cnt_u = (f"({D('cnt_milli')} * 10)" if scaled.get("cnt_milli", True)
+                 else f"round({D('cnt_milli')} * 10000)")
+        pric_u = (f"({D('pric_fen')} * 10000)" if scaled.get("pric_fen", True)
+                  else f"round({D('pric_fen')} * 1000000)")
+        cnt_ok, pric_ok, amt_ok = pv["cnt_milli"], pv["pric_fen"], pv["amt_fen"]
+        errs.append(f"CASE WHEN {cnt_ok} IS NOT NULL AND {pric_ok} IS NOT NULL AND {amt_ok} IS NOT NULL "
+                    f"AND abs({cnt_u}::HUGEINT * {pric_u}::HUGEINT - {amt_ok}::HUGEINT * 100000000) > 100000000 THEN "
+                    f"'金额不等于数量×单价 / amount != quantity x price (数量=' || {R('cnt_milli')} || ', 单价=' || "
+                    f"{R('pric_fen')} || ', 金额=' || {R('amt_fen')} || ')' END")
+        errs.append(f"CASE WHEN {pric_ok} < 0 THEN '单价为负 / negative unit price: ' || {R('pric_fen')} END")
+        ft = pv["fee_ocur_time"]
+        errs.append(f"CASE WHEN {ft} < TIMESTAMP '1990-01-01' OR {ft} > now()::TIMESTAMP + INTERVAL 1 DAY THEN "
+                    f"'费用发生时间(fee_ocur_time)=' || {R('fee_ocur_time')} || ' 不在合理范围(1990年至今) / "
+                    f"charge time implausible' END")
+    if table == "encounters":
+        errs.append(f"CASE WHEN {pv['dscg_time']} < {pv['adm_time']} THEN '出院时间早于入院时间 / discharge before "
+                    f"admission (' || {R('adm_time')} || ' > ' || {R('dscg_time')} || ')' END")
+    if table == "patients":
+        errs.append(f"CASE WHEN {pv['brdy']} > current_date THEN '出生日期在未来 / birth date in the future: ' "
+                    f"|| {R('brdy')} END")
+        errs.append(f"CASE WHEN {pv['die_date']} < {pv['brdy']} THEN '死亡日期早于出生日期 / death before birth' END")
+
+    missing: list[str] = []
+    for col in t.columns:
+        if col.required:
+            if col.name not in mapping and col.name not in ("visit_type", "medins_lv"):
+                missing.append(col.name)
+            errs.append(f"CASE WHEN {pv[col.name]} IS NULL AND {R(col.name)} IS NULL THEN "
+                        f"{lit('缺少必填字段 ' + _label(col) + ' / missing required field ' + col.name)} END")
+    errs.extend(q(f"x.{i}") for i in range(len(extra_checks)))
+    final_vals = ", ".join(f"{pv[c.name]} AS {q(c.name)}" for c in t.columns)
+    reason = f"nullif(concat_ws('; ', {', '.join(errs)}), '')"
+    sql = f"WITH {cte_r}, {cte_p} SELECT __line, __src, __orig, {final_vals}, {reason} AS __reason FROM p"
+    return Plan(table, sql, mapping, missing)
