@@ -1,0 +1,151 @@
+"""Differential test: the real-time engine (SQLite) must find exactly what the batch engine (DuckDB) finds.
+
+Every template's golden cases run on both engines and every column of every finding must agree. On a
+partial encounter (lines entered up to a cut time, as at order entry) the real-time findings must be
+a subset of the batch findings on the whole encounter (DESIGN.md, as-of semantics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from medaudit.engine.backends.sqlite import SQLiteBackend
+from medaudit.engine.runner import audit
+from medaudit.rules.golden import _KB, GoldenCase, case_rulebase, load_cases, run_case
+from medaudit.rules.loader import load_templates
+
+TEMPLATES = sorted(load_templates())
+
+
+def _diff(a: pa.Table, b: pa.Table) -> list[str]:
+    out = [f"rows {a.num_rows} != {b.num_rows}"] if a.num_rows != b.num_rows else []
+    for ra, rb in zip(a.to_pylist(), b.to_pylist(), strict=False):
+        out.extend(f"{ra['finding_id']}.{k}: duckdb={ra[k]!r} sqlite={rb[k]!r}" for k in ra if ra[k] != rb[k])
+    return out
+
+
+@pytest.mark.parametrize("template_id", TEMPLATES)
+def test_golden_cases_identical_on_sqlite(template_id: str) -> None:
+    cases = load_cases(template_id)
+    assert cases, f"{template_id}: no golden cases"
+    for case in cases:
+        batch = run_case(case, "duckdb")
+        realtime = run_case(case, "sqlite")
+        assert realtime.schema == batch.schema
+        assert _diff(batch, realtime) == [], f"{template_id} / {case.name}"
+        assert realtime.equals(batch), f"{template_id} / {case.name}"
+
+
+def _partial(case: GoldenCase, cut: dt.datetime) -> dict[str, pa.Table]:
+    claims = dict(case.claims)
+    lines = claims["fee_lines"]
+    keep = pc.less_equal(lines.column("fee_ocur_time"), pa.scalar(cut, lines.schema.field("fee_ocur_time").type))
+    claims["fee_lines"] = lines.filter(keep)
+    return claims
+
+
+def _keys(findings: pa.Table) -> set[tuple[str, str]]:
+    return {(r["instance_id"], r["mdtrt_id"]) for r in findings.to_pylist()}
+
+
+#: templates whose finding a LATER line can withdraw, so a partial encounter may legitimately show a
+#: finding the whole encounter does not (分解收费: the panel billed after its components).
+NON_MONOTONE = {"decomposed_charge": "组合项目后补收 / the panel billed later withdraws the finding"}
+
+
+def test_non_monotone_list_is_current() -> None:
+    assert set(NON_MONOTONE) <= set(TEMPLATES)
+
+
+@pytest.mark.parametrize("template_id", [t for t in TEMPLATES if t not in NON_MONOTONE])
+def test_partial_encounter_findings_are_subset_of_batch(template_id: str) -> None:
+    """At each cut time the real-time findings (by rule and encounter) are among the batch findings."""
+    checked = 0
+    for case in load_cases(template_id):
+        batch = _keys(run_case(case, "duckdb"))
+        times = sorted(set(case.claims["fee_lines"].column("fee_ocur_time").to_pylist()) - {None})
+        for cut in times[:-1]:
+            backend = SQLiteBackend()
+            try:
+                part = audit(backend, _partial(case, cut), _KB(case.knowledge), case_rulebase(case))
+            finally:
+                backend.close()
+            extra = _keys(part) - batch
+            assert not extra, f"{template_id} / {case.name} cut {cut}: {extra}"
+            checked += 1
+    assert checked >= 0  # cases with one time stamp have no partial cut
+
+
+def test_sqlite_types_round_trip() -> None:
+    """Dates, timestamps and booleans come back typed, not as SQLite's text and 0/1."""
+    backend = SQLiteBackend()
+    data = pa.table({"d": pa.array([dt.date(2025, 3, 1), None], pa.date32()),
+                     "t": pa.array([dt.datetime(2025, 3, 1, 9, 30), None], pa.timestamp("s")),
+                     "b": pa.array([True, None]), "n": pa.array([12345678901234, None], pa.int64()),
+                     "s": pa.array(["甲", None])})
+    backend.register("x", data)
+    got = backend.query("SELECT d, t, b, n, s, n + 1 AS m FROM x ORDER BY n IS NULL")
+    assert got.column("d").to_pylist() == [dt.date(2025, 3, 1), None]
+    assert got.column("t").to_pylist() == [dt.datetime(2025, 3, 1, 9, 30), None]
+    assert got.column("b").to_pylist() == [True, None]
+    assert got.column("m").to_pylist() == [12345678901235, None]
+    assert got.column("s").to_pylist() == ["甲", None]
+    backend.close()
+
+
+def test_prefix_rewrite_keeps_semantics() -> None:
+    """The index-usable prefix probe gives the same rows as the plain prefix predicate."""
+    kb = pa.table({"code_prefix": ["X", "XA11", "XA11DAW036A0", "XB", "XA11DAW036A001010104127999"]})
+    codes = pa.table({"hilist_code": ["XA11DAW036A001010104127", "XB05", "Y1", None, "XA1"]})
+    sql = ("SELECT c.hilist_code, k.code_prefix FROM c JOIN k "
+           "ON SUBSTRING(c.hilist_code, 1, LENGTH(k.code_prefix)) = k.code_prefix ORDER BY 1, 2")
+    results = []
+    for rewrite in (True, False):
+        backend = SQLiteBackend(prefix_index=rewrite)
+        backend.register("k", kb)
+        backend.register("c", codes)
+        results.append(backend.query(sql).to_pylist())
+        backend.close()
+    assert results[0] == results[1]
+    assert {"hilist_code": "XA11DAW036A001010104127", "code_prefix": "XA11DAW036A0"} in results[0]
+    assert len(results[0]) == 6  # X, XA11, XA11DAW036A0 | X, XB | X
+
+
+def _synth_generate():  # type: ignore[no-untyped-def]
+    try:
+        mod = importlib.import_module("medaudit.synth")
+    except ImportError:
+        return None
+    return getattr(mod, "generate", None)
+
+
+def test_synthetic_region_identical_on_sqlite() -> None:
+    """A small synthetic region (medaudit.synth) audited by the whole rule base on both engines."""
+    generate = _synth_generate()
+    from medaudit.engine.backends.duckdb import DuckDBBackend
+    from medaudit.rules import load_rulebase
+
+    rulebase = load_rulebase()
+    if generate is None:
+        # the generator has not landed yet: audit every golden case's claims with the full rule base
+        cases = [c for t in TEMPLATES for c in load_cases(t)]
+        datasets = [(c.claims, _KB(c.knowledge)) for c in cases]
+    else:  # pragma: no cover - depends on the colleague's generator
+        region = generate(patients=200, seed=7)
+        datasets = [(region.claims, region.knowledge)]
+    assert datasets
+    for claims, kb in datasets:
+        duck = DuckDBBackend()
+        lite = SQLiteBackend()
+        try:
+            batch = audit(duck, claims, kb, rulebase)
+            realtime = audit(lite, claims, kb, rulebase)
+        finally:
+            duck.close()
+            lite.close()
+        assert _diff(batch, realtime) == []
