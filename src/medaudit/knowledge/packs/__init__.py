@@ -1,0 +1,1 @@
+"""Shipped knowledge packs (CSV folders) and the generator of the illustrative national pack."""
