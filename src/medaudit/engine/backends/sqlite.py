@@ -121,7 +121,7 @@ class _PrefixRewrite:
     def __init__(self, max_len: int) -> None:
         self.max_len = max_len
 
-    def __call__(self, tree: exp.Expression) -> exp.Expression:
+    def __call__(self, tree: exp.Expr) -> exp.Expr:
         for eq in list(tree.find_all(exp.EQ)):
             match = self._match(eq)
             if match is None:
@@ -239,7 +239,7 @@ class SQLiteBackend(Backend):
         _SHARED_PLANS[shared_key] = (text, kinds)
         return text, kinds
 
-    def _annotate(self, tree: exp.Expression) -> list[str] | None:
+    def _annotate(self, tree: exp.Expr) -> list[str] | None:
         schema: dict[str, object] = {t: {c: _SQL_TYPES[k] for c, k in cols.items()}
                                      for t, cols in self.schemas.items()}
         try:
