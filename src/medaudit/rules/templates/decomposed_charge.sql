@@ -9,8 +9,8 @@ FROM (
          ROW_NUMBER() OVER (PARTITION BY p.instance_id, c.line_id ORDER BY c.code_a, c.code_b) AS pick
   FROM (
     SELECT x.mdtrt_id, x.line_id, x.hilist_name, x.amt_fen, x.fee_dn, x.code_a, x.code_b,
-           SUM(CASE WHEN x.part_rn = 1 THEN 1 ELSE 0 END)
-             OVER (PARTITION BY x.mdtrt_id, x.fee_dn, x.code_a) AS n_parts
+           CAST(SUM(CASE WHEN x.part_rn = 1 THEN 1 ELSE 0 END)
+             OVER (PARTITION BY x.mdtrt_id, x.fee_dn, x.code_a) AS BIGINT) AS n_parts
     FROM (
       SELECT l.mdtrt_id, l.line_id, l.hilist_name, l.amt_fen, l.fee_dn, m.code_a, m.code_b,
              ROW_NUMBER() OVER (PARTITION BY l.mdtrt_id, l.fee_dn, m.code_a, m.code_b
