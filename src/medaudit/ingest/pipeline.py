@@ -288,7 +288,7 @@ def _row_stage(run: _Run, table: str, items: list[_Item], rep: TableReport, quar
                 if batch.data.num_rows == 0:
                     continue
                 rep.read += batch.data.num_rows
-                run.con.register("chunk", batch.data)
+                run.con.register("chunk", trim_strings(batch.data))
                 res = run.con.sql(plan.sql).to_arrow_table()
                 run.con.unregister("chunk")
                 bad = res.column("__reason").is_valid()
@@ -305,6 +305,16 @@ def _row_stage(run: _Run, table: str, items: list[_Item], rep: TableReport, quar
     finally:
         writer.close()
     return stage
+
+
+def trim_strings(tbl: pa.Table) -> pa.Table:
+    """Trim Unicode whitespace (incl. full-width spaces and CR) from every string column, in Arrow C++."""
+    import pyarrow.compute as pc
+
+    for i, f in enumerate(tbl.schema):
+        if pa.types.is_string(f.type):
+            tbl = tbl.set_column(i, f, pc.utf8_trim_whitespace(tbl.column(i)))
+    return tbl
 
 
 def _not(mask: pa.ChunkedArray | pa.Array) -> Any:

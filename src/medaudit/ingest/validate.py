@@ -65,16 +65,23 @@ def _shown(raw: str) -> str:
 
 
 def _num_expr(raw: str) -> str:
+    # fast path for plain numbers; the slow path (full-width digits, thousands separators, ¥) only
+    # runs on rows where the plain cast failed, because DuckDB evaluates CASE branches selectively
     t = f"ltrim(translate({raw}, {lit(FULL)}, {lit(HALF)}), '¥￥')"
-    return (f"try_cast((CASE WHEN regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]*)?') "
+    fast = f"try_cast({raw} AS DECIMAL(38,10))"
+    slow = (f"try_cast((CASE WHEN regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]*)?') "
             f"THEN replace({t}, ',', '') ELSE {t} END) AS DECIMAL(38,10))")
+    return f"(CASE WHEN {fast} IS NOT NULL THEN {fast} WHEN {raw} IS NOT NULL THEN {slow} END)"
 
 
 def _ts_expr(raw: str) -> str:
     norm = (f"replace(replace(regexp_replace(regexp_replace(translate({raw}, {lit(FULL)}, {lit(HALF)}), "
             f"'([0-9]{{1,2}}:[0-9]{{2}}:[0-9]{{2}})[.,][0-9]+', '\\1'), '[年月/.]', '-', 'g'), '日', ''), 'T', ' ')")
     fmts = "[" + ", ".join(map(lit, DATE_FORMATS)) + "]"
-    return f"try_strptime(trim({norm}), {fmts})"
+    fast = f"try_strptime({raw}, '%Y-%m-%d %H:%M:%S')"
+    fast2 = f"try_strptime({raw}, '%Y-%m-%d')"
+    return (f"(CASE WHEN {fast} IS NOT NULL THEN {fast} WHEN {fast2} IS NOT NULL THEN {fast2} "
+            f"WHEN {raw} IS NOT NULL THEN try_strptime(trim({norm}), {fmts}) END)")
 
 
 def _pad2(raw: str) -> str:
@@ -102,7 +109,8 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
         if col.kind in ("fen", "milli"):
             scaled[col.name] = sources[0][1]
             sources = [s for s in sources if s[1] == scaled[col.name]]
-        parts = [f"nullif(trim(CAST(src.{q(h)} AS VARCHAR), ' \t\r\n\u3000'), '')" for h, _ in sources]
+        # values arrive trimmed of Unicode whitespace (pipeline.trim_strings); only '' → NULL here
+        parts = [f"nullif(CAST(src.{q(h)} AS VARCHAR), '')" for h, _ in sources]
         expr = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
         raw_cols.append(f"{expr} AS {q('r.' + col.name)}")
     orig_cols = [h for h in headers if not h.startswith("__")]
@@ -127,7 +135,7 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
         elif col.kind in ("date", "timestamp"):
             staged.append(f"{_ts_expr(raw)} AS {D(col.name)}")
         elif col.kind == "bool":
-            u = f"upper(trim(translate({raw}, {lit(FULL)}, {lit(HALF)})))"
+            u = f"(CASE WHEN {raw} IN ('0', '1') THEN {raw} ELSE upper(trim(translate({raw}, {lit(FULL)}, {lit(HALF)}))) END)"
             staged.append(f"(CASE WHEN {u} IN ({', '.join(map(lit, TRUE_WORDS))}) THEN TRUE "
                           f"WHEN {u} IN ({', '.join(map(lit, FALSE_WORDS))}) THEN FALSE END) AS {D(col.name)}")
         elif (table, col.name) in REF_COLUMNS:
@@ -135,6 +143,9 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
             joins.append(f"LEFT JOIN {ref} AS j_{col.name} ON upper({raw}) = j_{col.name}.u")
             staged.append(f"j_{col.name}.code AS {D(col.name)}")
     cte_p = f"p AS (SELECT r.*{''.join(', ' + s for s in staged)} FROM r {' '.join(joins)})"
+
+    def V(name: str) -> str:
+        return q("v." + name)
 
     pv: dict[str, str] = {}
     errs: list[str] = []
@@ -183,16 +194,16 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || "
                         f"{lit('不是有效' + what + '或超出范围 / not a valid number or out of range')} "
                         f"WHEN {raw} IS NOT NULL AND abs({d}) >= {limit} THEN {bad} || '超出范围 / out of range' "
-                        f"WHEN {raw} IS NOT NULL AND {v} IS NULL THEN {bad} || {lit(frac)} END")
+                        f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || {lit(frac)} END")
             if col.name == "medins_lv":
                 hv = _case_map(_pad2(R("hosp_lv")), dict(HOSP_LV_LEVEL))
                 v = f"coalesce({v}, CASE WHEN {raw} IS NULL THEN {hv} END)"
-                errs.append(f"CASE WHEN {v} NOT BETWEEN 0 AND 3 THEN {bad} || '机构级别应为0-3 / level must be 0-3' END")
+                errs.append(f"CASE WHEN {V(col.name)} NOT BETWEEN 0 AND 3 THEN {bad} || '机构级别应为0-3 / level must be 0-3' END")
             pv[col.name] = f"CAST({v} AS INTEGER)" if col.kind == "int" else v
         elif col.kind in ("date", "timestamp"):
             v = f"(CASE WHEN year({d}) BETWEEN 1900 AND 2100 THEN {d} END)"
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || '不是有效日期 / not a valid date' "
-                        f"WHEN {raw} IS NOT NULL AND {v} IS NULL THEN {bad} || '日期超出1900-2100 / date out of range' END")
+                        f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || '日期超出1900-2100 / date out of range' END")
             pv[col.name] = f"CAST({v} AS DATE)" if col.kind == "date" else v
         else:  # bool
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN "
@@ -205,33 +216,34 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
                  else f"round({D('cnt_milli')} * 10000)")
         pric_u = (f"({D('pric_fen')} * 10000)" if scaled.get("pric_fen", True)
                   else f"round({D('pric_fen')} * 1000000)")
-        cnt_ok, pric_ok, amt_ok = pv["cnt_milli"], pv["pric_fen"], pv["amt_fen"]
+        cnt_ok, pric_ok, amt_ok = V("cnt_milli"), V("pric_fen"), V("amt_fen")
         errs.append(f"CASE WHEN {cnt_ok} IS NOT NULL AND {pric_ok} IS NOT NULL AND {amt_ok} IS NOT NULL "
                     f"AND abs({cnt_u}::HUGEINT * {pric_u}::HUGEINT - {amt_ok}::HUGEINT * 100000000) > 100000000 THEN "
                     f"'金额不等于数量×单价 / amount != quantity x price (数量=' || {R('cnt_milli')} || ', 单价=' || "
                     f"{R('pric_fen')} || ', 金额=' || {R('amt_fen')} || ')' END")
         errs.append(f"CASE WHEN {pric_ok} < 0 THEN '单价为负 / negative unit price: ' || {R('pric_fen')} END")
-        ft = pv["fee_ocur_time"]
+        ft = V("fee_ocur_time")
         errs.append(f"CASE WHEN {ft} < TIMESTAMP '1990-01-01' OR {ft} > now()::TIMESTAMP + INTERVAL 1 DAY THEN "
                     f"'费用发生时间(fee_ocur_time)=' || {R('fee_ocur_time')} || ' 不在合理范围(1990年至今) / "
                     f"charge time implausible' END")
     if table == "encounters":
-        errs.append(f"CASE WHEN {pv['dscg_time']} < {pv['adm_time']} THEN '出院时间早于入院时间 / discharge before "
+        errs.append(f"CASE WHEN {V('dscg_time')} < {V('adm_time')} THEN '出院时间早于入院时间 / discharge before "
                     f"admission (' || {R('adm_time')} || ' > ' || {R('dscg_time')} || ')' END")
     if table == "patients":
-        errs.append(f"CASE WHEN {pv['brdy']} > current_date THEN '出生日期在未来 / birth date in the future: ' "
+        errs.append(f"CASE WHEN {V('brdy')} > current_date THEN '出生日期在未来 / birth date in the future: ' "
                     f"|| {R('brdy')} END")
-        errs.append(f"CASE WHEN {pv['die_date']} < {pv['brdy']} THEN '死亡日期早于出生日期 / death before birth' END")
+        errs.append(f"CASE WHEN {V('die_date')} < {V('brdy')} THEN '死亡日期早于出生日期 / death before birth' END")
 
     missing: list[str] = []
     for col in t.columns:
         if col.required:
             if col.name not in mapping and col.name not in ("visit_type", "medins_lv"):
                 missing.append(col.name)
-            errs.append(f"CASE WHEN {pv[col.name]} IS NULL AND {R(col.name)} IS NULL THEN "
+            errs.append(f"CASE WHEN {V(col.name)} IS NULL AND {R(col.name)} IS NULL THEN "
                         f"{lit('缺少必填字段 ' + _label(col) + ' / missing required field ' + col.name)} END")
     errs.extend(q(f"x.{i}") for i in range(len(extra_checks)))
-    final_vals = ", ".join(f"{pv[c.name]} AS {q(c.name)}" for c in t.columns)
+    cte_v = f"v AS (SELECT p.*, {', '.join(f'{pv[c.name]} AS {V(c.name)}' for c in t.columns)} FROM p)"
+    final_vals = ", ".join(f"{V(c.name)} AS {q(c.name)}" for c in t.columns)
     reason = f"nullif(concat_ws('; ', {', '.join(errs)}), '')"
-    sql = f"WITH {cte_r}, {cte_p} SELECT __line, __src, __orig, {final_vals}, {reason} AS __reason FROM p"
+    sql = f"WITH {cte_r}, {cte_p}, {cte_v} SELECT __line, __src, __orig, {final_vals}, {reason} AS __reason FROM v"
     return Plan(table, sql, mapping, missing)
