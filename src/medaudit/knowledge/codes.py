@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -42,7 +43,7 @@ class ReferenceDataWarning(UserWarning):
     """The full official code tables were not found; a small built-in list is used instead."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CodeList:
     kind: Kind
     codes: tuple[str, ...]
@@ -50,26 +51,25 @@ class CodeList:
     source: Path | None
     complete: bool
     notice: str | None = None
+    _table: pa.Table = field(init=False, repr=False)
+    _lookup: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # built once per load (the loaders below are cached), so table() and name_of() are O(1)
+        schema = arrow_schema(KB_DIAGNOSIS if self.kind == "diagnosis" else KB_PROCEDURE)
+        table = pa.Table.from_arrays([pa.array(self.codes, pa.string()), pa.array(self.names, pa.string())],
+                                     schema=schema)
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_lookup", dict(zip(self.codes, self.names, strict=True)))
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def table(self) -> pa.Table:
-        schema = arrow_schema(KB_DIAGNOSIS if self.kind == "diagnosis" else KB_PROCEDURE)
-        return _table_cached(self.kind, self.codes, self.names, schema)
+        return self._table
 
     def name_of(self, code: str) -> str | None:
-        return _lookup(self.kind, self.codes, self.names).get(code)
-
-
-@lru_cache(maxsize=8)
-def _table_cached(kind: str, codes: tuple[str, ...], names: tuple[str, ...], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_arrays([pa.array(codes, pa.string()), pa.array(names, pa.string())], schema=schema)
-
-
-@lru_cache(maxsize=8)
-def _lookup(kind: str, codes: tuple[str, ...], names: tuple[str, ...]) -> dict[str, str]:
-    return dict(zip(codes, names, strict=True))
+        return self._lookup.get(code)
 
 
 def parse_dat(text: str, source: str) -> tuple[list[tuple[str, str]], list[Problem]]:
@@ -89,12 +89,18 @@ def parse_dat(text: str, source: str) -> tuple[list[tuple[str, str]], list[Probl
 
 
 @lru_cache(maxsize=16)
-def _read_dat(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _read_dat(kind: Kind, path: str, mtime_ns: int, size: int) -> CodeList:
     text = Path(path).read_text(encoding="utf-8-sig")
     rows, problems = parse_dat(text, path)
     if problems:
         raise KnowledgeError(problems, title=f"代码表格式错误 / malformed code table {path}")
-    return tuple(c for c, _ in rows), tuple(n for _, n in rows)
+    return CodeList(kind, tuple(c for c, _ in rows), tuple(n for _, n in rows), Path(path), True)
+
+
+@lru_cache(maxsize=32)
+def _builtin(kind: Kind, notice: str) -> CodeList:
+    rows = BUILTIN_DIAGNOSES if kind == "diagnosis" else BUILTIN_PROCEDURES
+    return CodeList(kind, tuple(c for c, _ in rows), tuple(n for _, n in rows), None, False, notice)
 
 
 def code_file(kind: Kind, ref_dir: Path | None = None) -> Path:
@@ -122,13 +128,11 @@ def load_codes(kind: Kind, ref_dir: Path | None = None) -> CodeList:
         st = path.stat()
     except OSError:
         st = None
-    if st is not None and path.is_file():
-        codes, names = _read_dat(str(path.resolve()), st.st_mtime_ns, st.st_size)
-        return CodeList(kind, codes, names, path, True)
-    builtin = BUILTIN_DIAGNOSES if kind == "diagnosis" else BUILTIN_PROCEDURES
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return _read_dat(kind, str(path), st.st_mtime_ns, st.st_size)
     notice = missing_notice(kind, path)
     _warn_once(notice)
-    return CodeList(kind, tuple(c for c, _ in builtin), tuple(n for _, n in builtin), None, False, notice)
+    return _builtin(kind, notice)
 
 
 def load_diagnoses(ref_dir: Path | None = None) -> CodeList:

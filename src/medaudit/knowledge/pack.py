@@ -184,7 +184,10 @@ class Pack:
 def _parse_date(text: str) -> dt.date:
     if not _DATE.match(text):
         raise ValueError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}")
-    return dt.date.fromisoformat(text)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"无效日期 / invalid date: {text!r}") from None
 
 
 def _decimal_scaled(text: str, scale: int, what: str) -> int:
@@ -271,7 +274,7 @@ def read_manifest(folder: Path, problems: list[Problem]) -> Manifest | None:
         return None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         problems.append(Problem(fname, None, None, f"无法解析 YAML / cannot parse YAML: {exc}"))
         return None
     if not isinstance(data, dict):
@@ -516,8 +519,9 @@ def _empty(name: str) -> pa.Table:
 def _to_arrow(name: str, records: Iterable[dict[str, Any]]) -> pa.Table:
     schema = arrow_schema(KB_TABLES[name])
     recs = list(records)
-    data = {f.name: [r.get(f.name) for r in recs] for f in schema}
-    return pa.Table.from_pydict(data, schema=schema)
+    # from_arrays, not from_pydict: the latter imports pandas (seconds on a cold start)
+    arrays = [pa.array([r.get(f.name) for r in recs], type=f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def merge_packs(packs: Sequence[Pack], *, as_of: dt.date | None = None) -> tuple[
