@@ -1,0 +1,498 @@
+"""3101/3102 DTOs (national field names, DOMAIN.md §3.2) → canonical rows, leniently.
+
+Real HIS integrations send variations (DOMAIN.md §3.3): a single object where a list is expected,
+numbers as strings, ``""`` or ``"-"`` for unknown, dates with or without time, gend "9", rule_ids
+without trig_scen. These are accepted; wherever a value was unusable the response carries a warning
+naming the field. Structure that cannot be understood (a list where an object is needed, a missing
+patient or order id) is a 400 naming the exact path.
+
+Rows come out in SQLite form (ISO text dates, 0/1 flags, integer fen and milli) so they can be inserted
+into the real-time engine and stored in the history store as they are. Names and identity numbers are
+not carried into the rows: no rule reads them, and what is not kept cannot leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from medaudit.schema.codes import HOSP_LV_LEVEL, MED_TYPE_VISIT
+
+from .errors import bad
+
+UNKNOWN = ("", "-", "--", "null", "NULL", "None")
+MAX_PATIENTS = 20
+MAX_ENCOUNTERS = 200
+MAX_ORDERS = 5000
+MAX_TEXT = 500
+
+#: trig_scen → (stage, scenes the request is in)
+OUTPATIENT_SCENES = ("1", "2", "6", "7")
+INPATIENT_SCENES = ("3", "4", "5", "8", "9")
+TRIG_SCEN_ZH = {"1": "门诊挂号", "2": "门诊收费登记", "3": "住院登记", "4": "住院收费登记", "5": "住院执行医嘱",
+                "6": "门诊结算", "7": "门诊预结算", "8": "住院结算", "9": "住院预结算"}
+MED_MDTRT_VISIT = {"1": "outpatient", "2": "inpatient", "3": "pharmacy"}
+
+_DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S")
+_D_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
+
+
+@dataclass
+class Warning_:
+    path: str
+    zh: str
+    en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": f"{self.zh} / {self.en}"}
+
+
+@dataclass
+class Mapped:
+    """One request in canonical form, with what is current and what is history."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    patients: list[str]
+    current_mdtrt: set[str]
+    current_lines: set[str]
+    institutions: set[str]
+    curr_encounters: list[dict[str, Any]]
+    trig_scen: str | None
+    rule_ids: list[str] | None
+    task_id: str
+    remote: bool
+    warnings: list[Warning_] = field(default_factory=list)
+
+
+class _Reader:
+    """Lenient typed reads of JSON values, collecting warnings."""
+
+    def __init__(self) -> None:
+        self.warnings: list[Warning_] = []
+
+    def warn(self, path: str, zh: str, en: str) -> None:
+        if len(self.warnings) < 200:
+            self.warnings.append(Warning_(path, zh, en))
+
+    def obj(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise bad(path, f"应为对象，实际为{_kind_zh(value)}", f"must be an object, got {_kind_en(value)}")
+        return value
+
+    def objects(self, value: Any, path: str, limit: int) -> list[dict[str, Any]]:
+        """A list of objects; a single object is accepted as a one-element list (with a warning)."""
+        if value is None or (isinstance(value, str) and value.strip() in UNKNOWN):
+            return []
+        if isinstance(value, dict):
+            self.warn(path, "应为列表，收到单个对象，已按一个元素处理", "a single object was sent instead of a list")
+            value = [value]
+        if not isinstance(value, list):
+            raise bad(path, f"应为列表，实际为{_kind_zh(value)}", f"must be a list, got {_kind_en(value)}")
+        if len(value) > limit:
+            raise bad(path, f"元素过多（{len(value)}，上限{limit}）", f"too many elements ({len(value)}, limit {limit})")
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise bad(f"{path}[{i}]", f"应为对象，实际为{_kind_zh(item)}", f"must be an object, got {_kind_en(item)}")
+        return value
+
+    def text(self, value: Any, path: str, required: bool = False, echo: bool = True) -> str | None:
+        if isinstance(value, (bool, dict, list)):
+            raise bad(path, f"应为字符串，实际为{_kind_zh(value)}", f"must be a string, got {_kind_en(value)}")
+        if value is None:
+            out = None
+        elif isinstance(value, (int, float)):
+            out = str(value)
+        elif isinstance(value, str):
+            out = value.strip()
+            if out in UNKNOWN:
+                out = None
+        else:  # pragma: no cover - json gives no other types
+            out = str(value)
+        if out is not None and len(out) > MAX_TEXT:
+            raise bad(path, f"过长（{len(out)}字符，上限{MAX_TEXT}）", f"too long ({len(out)} chars, limit {MAX_TEXT})")
+        if out is None and required:
+            raise bad(path, "必填字段缺失或为空", "required field is missing or empty")
+        return out
+
+    def decimal(self, value: Any, path: str) -> Decimal | None:
+        if isinstance(value, (bool, dict, list)):
+            raise bad(path, f"应为数值，实际为{_kind_zh(value)}", f"must be a number, got {_kind_en(value)}")
+        if value is None:
+            return None
+        text = str(value).strip().replace(",", "")
+        if text in UNKNOWN:
+            return None
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            self.warn(path, f"数值无法识别：{text[:30]!r}，按未知处理", f"not a number: {text[:30]!r}; treated as unknown")
+            return None
+        if not d.is_finite() or abs(d) >= Decimal("1e14"):
+            self.warn(path, "数值超出范围，按未知处理", "number out of range; treated as unknown")
+            return None
+        return d
+
+    def scaled(self, value: Any, path: str, scale: int, what: str) -> int | None:
+        """Yuan → fen (scale 100) or units → milli (scale 1000), exactly; finer digits round half up."""
+        d = self.decimal(value, path)
+        if d is None:
+            return None
+        exact = d * scale
+        rounded = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if rounded != exact:
+            self.warn(path, f"{what}精度超出，已四舍五入", f"{what} has more precision than supported; rounded")
+        return int(rounded)
+
+    def when(self, value: Any, path: str, with_time: bool) -> str | None:
+        """A date or date-time in either national format → ISO text (None with a warning when unusable)."""
+        text = self.text(value, path)
+        if text is None:
+            return None
+        parsed: dt.datetime | None = None
+        for fmt in _DT_FORMATS + _D_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(text[:19] if "%S" in fmt else text[:10], fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            self.warn(path, f"日期时间无法识别：{text[:30]!r}（应为yyyy-MM-dd或yyyy-MM-dd HH:mm:ss），按未知处理",
+                      f"unrecognised date/time {text[:30]!r} (expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss)")
+            return None
+        if not 1900 <= parsed.year <= 2100:
+            self.warn(path, "日期超出合理范围，按未知处理", "date out of range; treated as unknown")
+            return None
+        return parsed.strftime("%Y-%m-%d %H:%M:%S") if with_time else parsed.strftime("%Y-%m-%d")
+
+    def flag(self, value: Any, path: str) -> bool | None:
+        text = self.text(value, path)
+        if text is None:
+            return None
+        if text in ("1", "true", "True", "Y", "y", "是"):
+            return True
+        if text in ("0", "false", "False", "N", "n", "否"):
+            return False
+        self.warn(path, f"标志应为1/0：{text[:10]!r}，按未知处理", f"flag must be 1/0: {text[:10]!r}; treated as unknown")
+        return None
+
+
+def _kind_zh(v: Any) -> str:
+    return {dict: "对象", list: "列表", str: "字符串", bool: "布尔值", int: "数值", float: "数值"}.get(type(v), "空值")
+
+
+def _kind_en(v: Any) -> str:
+    return {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(v), "null")
+
+
+def _level(code: str | None) -> int:
+    if code is None:
+        return 0
+    if code in HOSP_LV_LEVEL:
+        return HOSP_LV_LEVEL[code]
+    if code.isdigit() and len(code) == 1 and code in "0123":
+        return int(code)
+    return 0
+
+
+def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> str | None:
+    if code:
+        return code.zfill(2) if code.isdigit() and len(code) == 1 else code
+    if hilist_type == "102":
+        return "10"
+    if hilist_type == "301":
+        return "08"
+    head = hilist_code[:1]
+    return {"X": "09", "Z": "11", "T": "10", "C": "08"}.get(head)
+
+
+def _visit_type(med_type: str | None, med_mdtrt_type: str | None, medins_type: str | None,
+                scen: str | None) -> str | None:
+    if med_type and med_type in MED_TYPE_VISIT:
+        return MED_TYPE_VISIT[med_type]
+    if med_type:
+        for prefix, visit in (("14", "chronic"), ("21", "inpatient"), ("41", "pharmacy"), ("11", "outpatient")):
+            if med_type.startswith(prefix):
+                return visit
+    if med_mdtrt_type in MED_MDTRT_VISIT:
+        return MED_MDTRT_VISIT[med_mdtrt_type]
+    if medins_type == "2":
+        return "pharmacy"
+    if scen in INPATIENT_SCENES:
+        return "inpatient"
+    if scen in OUTPATIENT_SCENES:
+        return "outpatient"
+    return None
+
+
+_SCEN = re.compile(r"^[1-9]$")
+
+
+def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Mapped:
+    """The ``data`` object of a 3101/3102 request → canonical rows (see module doc)."""
+    r = _Reader()
+    base = "data"
+    trig = r.text(data.get("trig_scen"), f"{base}.trig_scen")
+    if trig is not None and not _SCEN.match(trig):
+        r.warn(f"{base}.trig_scen", f"触发场景应为1–9：{trig[:10]!r}，按未指定处理",
+               f"trig_scen must be 1–9: {trig[:10]!r}; treated as absent")
+        trig = None
+    rule_ids_raw = data.get("rule_ids")
+    rule_ids: list[str] | None = None
+    if rule_ids_raw is not None and rule_ids_raw != "":
+        items = rule_ids_raw if isinstance(rule_ids_raw, list) else [rule_ids_raw]
+        rule_ids = []
+        for i, x in enumerate(items[:1000]):
+            t = r.text(x, f"{base}.rule_ids[{i}]")
+            if t:
+                rule_ids.extend(s.strip() for s in t.split(",") if s.strip())
+        rule_ids = rule_ids or None
+    if trig is None and rule_ids:
+        r.warn(f"{base}.trig_scen", "未给出触发场景，按规则标识集合执行所给规则（不按场景筛选）",
+               "trig_scen absent: the rules in rule_ids are run without scene filtering")
+    elif trig is None:
+        r.warn(f"{base}.trig_scen", "未给出触发场景与规则标识，按全部适用规则审核",
+               "neither trig_scen nor rule_ids given: all applicable rules are run")
+    if "syscode" not in data:
+        r.warn(f"{base}.syscode", "缺少调用方系统简码", "syscode (caller system code) is missing")
+    task_id = r.text(data.get("task_id"), f"{base}.task_id") or default_task_id or uuid.uuid4().hex
+
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in
+                                             ("patients", "institutions", "encounters", "fee_lines",
+                                              "diagnoses", "operations")}
+    seen_inst: dict[str, dict[str, Any]] = {}
+    seen_lines: set[str] = set()
+    seen_enc: set[str] = set()
+    current_mdtrt: set[str] = set()
+    current_lines: set[str] = set()
+    curr_encounters: list[dict[str, Any]] = []
+    patients: list[str] = []
+    remote = False
+    n_orders = 0
+
+    pdtos = r.objects(data.get("patient_dtos"), f"{base}.patient_dtos", MAX_PATIENTS)
+    if not pdtos:
+        raise bad(f"{base}.patient_dtos", "必填字段缺失或为空（至少一名参保人）", "required: at least one patient")
+    for pi, p in enumerate(pdtos):
+        pp = f"{base}.patient_dtos[{pi}]"
+        psn_no = r.text(p.get("patn_id"), f"{pp}.patn_id", required=True)
+        assert psn_no is not None
+        r.text(p.get("patn_name"), f"{pp}.patn_name", echo=False)  # type-checked, never kept
+        gend = r.text(p.get("gend"), f"{pp}.gend")
+        if gend not in ("1", "2", "0", "9"):
+            if gend is not None:
+                r.warn(f"{pp}.gend", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
+            else:
+                r.warn(f"{pp}.gend", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
+            gend = "0"
+        brdy = r.when(p.get("brdy"), f"{pp}.brdy", with_time=False)
+        if brdy is None:
+            r.warn(f"{pp}.brdy", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
+        poolarea = r.text(p.get("poolarea"), f"{pp}.poolarea")
+        curr = r.text(p.get("curr_mdtrt_id"), f"{pp}.curr_mdtrt_id")
+        encs_raw = p.get("fsi_encounter_dtos")
+        if encs_raw is None and "encounterDtos" in p:
+            encs_raw = p.get("encounterDtos")
+        encs = r.objects(encs_raw, f"{pp}.fsi_encounter_dtos", MAX_ENCOUNTERS)
+        if not encs:
+            raise bad(f"{pp}.fsi_encounter_dtos", "必填字段缺失或为空（至少一次就诊）", "required: at least one encounter")
+        if curr is None:
+            if len(encs) == 1:
+                curr = r.text(encs[0].get("mdtrt_id"), f"{pp}.fsi_encounter_dtos[0].mdtrt_id")
+                r.warn(f"{pp}.curr_mdtrt_id", "缺少本次就诊ID，以唯一的就诊作为本次就诊",
+                       "curr_mdtrt_id missing; the only encounter is taken as current")
+            else:
+                raise bad(f"{pp}.curr_mdtrt_id", "有多次就诊时必须给出本次就诊ID",
+                          "required when several encounters are sent")
+        insutype_p: str | None = None
+        for ei, e in enumerate(encs):
+            ep = f"{pp}.fsi_encounter_dtos[{ei}]"
+            mdtrt_id = r.text(e.get("mdtrt_id"), f"{ep}.mdtrt_id", required=True)
+            assert mdtrt_id is not None
+            if mdtrt_id in seen_enc:
+                raise bad(f"{ep}.mdtrt_id", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
+            seen_enc.add(mdtrt_id)
+            is_current = mdtrt_id == curr
+            medins_id = r.text(e.get("medins_id"), f"{ep}.medins_id", required=True)
+            assert medins_id is not None
+            medins_admdvs = r.text(e.get("medins_admdvs"), f"{ep}.medins_admdvs")
+            medins_type = r.text(e.get("medins_type"), f"{ep}.medins_type")
+            medins_lv = r.text(e.get("medins_lv"), f"{ep}.medins_lv")
+            if medins_id not in seen_inst:
+                fixmedins_type = "pharmacy" if medins_type == "2" or medins_id.startswith("P") else "hospital"
+                inst = {"fixmedins_code": medins_id,
+                        "fixmedins_name": r.text(e.get("medins_name"), f"{ep}.medins_name") or medins_id,
+                        "fixmedins_type": fixmedins_type, "medins_lv": _level(medins_lv), "hosp_lv": medins_lv,
+                        "admdvs": medins_admdvs or poolarea or ""}
+                seen_inst[medins_id] = inst
+                rows["institutions"].append(inst)
+            med_type = r.text(e.get("med_type"), f"{ep}.med_type")
+            visit = _visit_type(med_type, r.text(e.get("med_mdtrt_type"), f"{ep}.med_mdtrt_type"),
+                                medins_type, trig)
+            if visit is None:
+                visit = "outpatient"
+                r.warn(f"{ep}.med_type", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
+            adm = r.when(e.get("adm_date"), f"{ep}.adm_date", with_time=True)
+            dscg = r.when(e.get("dscg_date"), f"{ep}.dscg_date", with_time=True)
+            setl = r.when(e.get("setl_date"), f"{ep}.setl_date", with_time=True)
+            insutype = r.text(e.get("insutype"), f"{ep}.insutype")
+            insutype_p = insutype_p or insutype
+            sumamt = r.scaled(e.get("medfee_sumamt"), f"{ep}.medfee_sumamt", 100, "金额")
+            ownpay = r.scaled(e.get("ownpay_amt"), f"{ep}.ownpay_amt", 100, "金额") or 0
+            selfpay = r.scaled(e.get("selfpay_amt"), f"{ep}.selfpay_amt", 100, "金额") or 0
+            hifp = r.scaled(e.get("hifp_payamt"), f"{ep}.hifp_payamt", 100, "金额")
+            ma = r.scaled(e.get("ma_amt"), f"{ep}.ma_amt", 100, "金额") or 0
+            enc: dict[str, Any] = {
+                "mdtrt_id": mdtrt_id, "psn_no": psn_no, "fixmedins_code": medins_id,
+                "med_type": med_type or {"inpatient": "21", "pharmacy": "41"}.get(visit, "11"),
+                "visit_type": visit, "adm_time": adm, "dscg_time": dscg,
+                "dept_code": r.text(e.get("adm_dept_codg"), f"{ep}.adm_dept_codg"),
+                "dept_name": r.text(e.get("adm_dept_name"), f"{ep}.adm_dept_name"),
+                "chfpdr_code": r.text(e.get("dr_codg"), f"{ep}.dr_codg"),
+                "dscg_maindiag_code": r.text(e.get("dscg_main_dise_codg"), f"{ep}.dscg_main_dise_codg"),
+                "psn_admdvs": poolarea or medins_admdvs or "", "medins_admdvs": medins_admdvs or poolarea or "",
+                "insutype": insutype or "", "dise_no": r.text(e.get("dise_no"), f"{ep}.dise_no"),
+                "setl_id": None, "setl_time": setl,
+                "medfee_sumamt_fen": sumamt or 0,
+                "fund_pay_fen": hifp + ma if hifp is not None else max((sumamt or 0) - ownpay - selfpay, 0),
+                "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(e.get("dscg_way"), f"{ep}.dscg_way"),
+            }
+            if is_current and poolarea and medins_admdvs and poolarea != medins_admdvs:
+                remote = True
+            # orders
+            orders = r.objects(e.get("fsi_order_dtos"), f"{ep}.fsi_order_dtos", MAX_ORDERS)
+            n_orders += len(orders)
+            if n_orders > MAX_ORDERS:
+                raise bad(f"{ep}.fsi_order_dtos", f"处方/医嘱明细过多（上限{MAX_ORDERS}）",
+                          f"too many orders (limit {MAX_ORDERS})")
+            times: list[str] = []
+            for oi, o in enumerate(orders):
+                op = f"{ep}.fsi_order_dtos[{oi}]"
+                line = _order(r, o, op, mdtrt_id, adm, seen_lines)
+                if line is None:
+                    continue
+                times.append(line["fee_ocur_time"])
+                rows["fee_lines"].append(line)
+                cur_flag = r.flag(o.get("curr_drord_flag"), f"{op}.curr_drord_flag")
+                if is_current and cur_flag is not False:
+                    current_lines.add(line["line_id"])
+            if adm is None:
+                if times:
+                    enc["adm_time"] = min(times)
+                    r.warn(f"{ep}.adm_date", "入院/就诊时间不可用，以最早医嘱时间代替",
+                           "adm_date unusable; the earliest order time is used")
+                else:
+                    raise bad(f"{ep}.adm_date", "必填字段缺失或无法识别（就诊时间）", "required: adm_date")
+            for line in rows["fee_lines"]:
+                if line["mdtrt_id"] == mdtrt_id and line["fee_ocur_time"] is None:
+                    line["fee_ocur_time"] = enc["adm_time"]
+            if enc["setl_time"] is None:
+                enc["setl_time"] = enc["dscg_time"] or max([enc["adm_time"], *[t for t in times if t]])
+            for di, d in enumerate(r.objects(e.get("fsi_diagnose_dtos"), f"{ep}.fsi_diagnose_dtos", 200)):
+                dp = f"{ep}.fsi_diagnose_dtos[{di}]"
+                code = r.text(d.get("dise_codg"), f"{dp}.dise_codg")
+                if code is None:
+                    r.warn(f"{dp}.dise_codg", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
+                    continue
+                main = r.flag(d.get("maindise_flag"), f"{dp}.maindise_flag")
+                rows["diagnoses"].append({"mdtrt_id": mdtrt_id, "diag_code": code,
+                                          "diag_name": r.text(d.get("dise_name"), f"{dp}.dise_name"),
+                                          "maindiag_flag": 1 if main else 0,
+                                          "diag_type": r.text(d.get("inout_dise_type"), f"{dp}.inout_dise_type")})
+            if enc["dscg_maindiag_code"] is None:
+                mains = [d["diag_code"] for d in rows["diagnoses"] if d["mdtrt_id"] == mdtrt_id and d["maindiag_flag"]]
+                enc["dscg_maindiag_code"] = mains[0] if mains else None
+            for qi, q in enumerate(r.objects(e.get("fsi_operation_dtos"), f"{ep}.fsi_operation_dtos", 100)):
+                qp = f"{ep}.fsi_operation_dtos[{qi}]"
+                code = r.text(q.get("oprn_code"), f"{qp}.oprn_code")
+                if code is None:
+                    r.warn(f"{qp}.oprn_code", "手术操作代码缺失，已忽略", "operation code missing; ignored")
+                    continue
+                main = r.flag(q.get("main_oprn_flag"), f"{qp}.main_oprn_flag")
+                rows["operations"].append({"mdtrt_id": mdtrt_id, "oprn_code": code,
+                                           "oprn_name": r.text(q.get("oprn_name"), f"{qp}.oprn_name"),
+                                           "main_oprn_flag": None if main is None else int(main),
+                                           "oprn_time": r.when(q.get("oprn_date"), f"{qp}.oprn_date", True),
+                                           "oper_dr_code": r.text(q.get("oper_dr_code"), f"{qp}.oper_dr_code")})
+            rows["encounters"].append(enc)
+            if is_current:
+                current_mdtrt.add(mdtrt_id)
+                curr_encounters.append(enc)
+        if curr not in seen_enc:
+            raise bad(f"{pp}.curr_mdtrt_id", "本次就诊ID不在就诊信息列表中", "curr_mdtrt_id is not among fsi_encounter_dtos")
+        rows["patients"].append({"psn_no": psn_no, "gend": gend, "brdy": brdy, "insutype": insutype_p or "",
+                                 "insu_admdvs": poolarea or "", "die_date": None})
+        patients.append(psn_no)
+    return Mapped(rows, patients, current_mdtrt, current_lines, set(seen_inst), curr_encounters, trig, rule_ids,
+                  task_id, remote, r.warnings)
+
+
+def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | None,
+           seen: set[str]) -> dict[str, Any] | None:
+    rx_id = r.text(o.get("rx_id"), f"{op}.rx_id", required=True)
+    assert rx_id is not None
+    if rx_id in seen:
+        raise bad(f"{op}.rx_id", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
+    seen.add(rx_id)
+    code = r.text(o.get("hilist_code"), f"{op}.hilist_code", required=True)
+    assert code is not None
+    cnt = r.scaled(o.get("cnt"), f"{op}.cnt", 1000, "数量")
+    pric = r.scaled(o.get("pric"), f"{op}.pric", 100, "单价")
+    amt = r.scaled(o.get("sumamt"), f"{op}.sumamt", 100, "金额")
+    if cnt is None:
+        if pric and amt is not None:
+            cnt = amt * 1000 // pric
+            r.warn(f"{op}.cnt", "数量不可用，按金额/单价推算", "cnt unusable; derived from sumamt / pric")
+        else:
+            r.warn(f"{op}.cnt", "数量不可用，该明细未参与审核", "cnt unusable; this order was not audited")
+            return None
+    if amt is None:
+        if pric is None:
+            r.warn(f"{op}.sumamt", "金额与单价均不可用，该明细未参与审核", "sumamt and pric unusable; order not audited")
+            return None
+        amt = cnt * pric // 1000
+        r.warn(f"{op}.sumamt", "金额不可用，按数量×单价计算", "sumamt unusable; computed as cnt × pric")
+    if pric is None:
+        pric = amt * 1000 // cnt if cnt else 0
+        r.warn(f"{op}.pric", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
+    chrg = _chrg_type(r.text(o.get("chrg_type"), f"{op}.chrg_type"), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
+    if chrg is None:
+        chrg = "14"
+        r.warn(f"{op}.chrg_type", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
+    prd = r.decimal(o.get("prd_days"), f"{op}.prd_days")
+    selfpay = r.flag(o.get("self_paying_flag", o.get("selfpay_flag")), f"{op}.self_paying_flag")
+    when = (r.when(o.get("fee_ocur_time"), f"{op}.fee_ocur_time", True)
+            or r.when(o.get("drord_begn_date"), f"{op}.drord_begn_date", True))
+    return {
+        "line_id": rx_id, "mdtrt_id": mdtrt_id, "hilist_code": code,
+        "hilist_name": r.text(o.get("hilist_name"), f"{op}.hilist_name") or r.text(o.get("hosplist_name"), f"{op}.hosplist_name") or code,
+        "med_chrgitm_type": chrg, "cnt_milli": cnt, "unit": r.text(o.get("spec_unt"), f"{op}.spec_unt"),
+        "pric_fen": pric, "amt_fen": amt,
+        "bilg_dr_code": r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg"),
+        "bilg_dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
+        "acord_dept_code": r.text(o.get("acord_dept_codg"), f"{op}.acord_dept_codg"),
+        "fee_ocur_time": when or adm,
+        "drug_trac_codg": r.text(o.get("drug_trac_codg"), f"{op}.drug_trac_codg"),
+        "trdn_flag": None if (t := r.flag(o.get("trdn_flag"), f"{op}.trdn_flag")) is None else int(t),
+        "spec": r.text(o.get("spec"), f"{op}.spec"),
+        "prd_days": int(prd) if prd is not None and prd == prd.to_integral_value() and 0 <= prd < 10000 else None,
+        "daily_dose_milli": None, "dose_unit": None,
+        "selfpay_flag": None if selfpay is None else int(selfpay),
+        "refund_flag": 0, "init_line_id": None,
+        "drord_bhvr": r.text(o.get("drord_bhvr"), f"{op}.drord_bhvr"),
+    }
+
+
+def scenes_for(trig: str | None, remote: bool) -> tuple[str | None, set[str]]:
+    """(stage, scenes) a trigger scene selects: 1–5 事前, 6–9 事中; 门诊 1,2,6,7 → 门急诊/购药; 住院 3,4,5,8,9."""
+    if trig is None:
+        return None, set()
+    stage = "事前" if trig in ("1", "2", "3", "4", "5") else "事中"
+    scenes = {"门急诊", "购药"} if trig in OUTPATIENT_SCENES else {"住院"}
+    if remote:
+        scenes.add("异地就医")
+    return stage, scenes

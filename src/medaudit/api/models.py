@@ -1,0 +1,156 @@
+"""Request and response shapes for the OpenAPI document (national field names, DOMAIN.md §3).
+
+The handlers parse bodies leniently themselves (mapping.py) — these models only document the
+contract, so the schema a client or a fuzzer reads is the national one. Types are deliberately
+loose where real HIS integrations send strings for numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Num = float | int | str | None
+Txt = str | int | None
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class OrderDTO(_Open):
+    rx_id: str = Field(description="处方/医嘱明细ID（唯一）")
+    rxno: Txt = Field(None, description="处方号")
+    long_drord_flag: Txt = Field(None, description="长期医嘱标志 1/0")
+    hilist_type: Txt = Field(None, description="目录类别 101/102/201/301")
+    chrg_type: Txt = Field(None, description="收费项目类别 01–14")
+    drord_bhvr: Txt = Field(None, description="医嘱行为 0其他 1出院带药")
+    hilist_code: str = Field(description="医保目录编码（国家编码）")
+    hilist_name: Txt = Field(None, description="医保目录名称")
+    hilist_lv: Txt = Field(None, description="目录等级 01甲 02乙 03丙")
+    cnt: Num = Field(None, description="数量")
+    pric: Num = Field(None, description="单价（元）")
+    sumamt: Num = Field(None, description="明细金额（元）")
+    spec: Txt = Field(None, description="规格")
+    spec_unt: Txt = Field(None, description="规格单位")
+    drord_begn_date: Txt = Field(None, description="医嘱开始时间 yyyy-MM-dd HH:mm:ss")
+    drord_dept_codg: Txt = Field(None, description="开单科室代码")
+    drord_dr_codg: Txt = Field(None, description="开单医师代码（医保医师代码）")
+    drord_dr_profttl: Txt = Field(None, description="医师职称")
+    curr_drord_flag: Txt = Field(None, description="本次处方标志 1本次 0历史")
+    prd_days: Num = Field(None, description="用药天数（扩展）")
+    drug_trac_codg: Txt = Field(None, description="药品追溯码（扩展）")
+
+
+class DiagnoseDTO(_Open):
+    dise_id: Txt = None
+    inout_dise_type: Txt = Field(None, description="1入院 2出院")
+    maindise_flag: Txt = Field(None, description="主诊断标志 1/0")
+    dias_srt_no: Txt = None
+    dise_codg: Txt = Field(None, description="诊断代码（医保版ICD-10）")
+    dise_name: Txt = None
+    dise_date: Txt = None
+
+
+class OperationDTO(_Open):
+    setl_list_oprn_id: Txt = None
+    oprn_code: Txt = Field(None, description="手术操作代码")
+    oprn_name: Txt = None
+    main_oprn_flag: Txt = None
+    oprn_date: Txt = None
+
+
+class EncounterDTO(_Open):
+    mdtrt_id: str = Field(description="就诊ID")
+    medins_id: str = Field(description="定点医疗机构ID（须与API密钥绑定机构一致）")
+    medins_name: Txt = None
+    medins_admdvs: Txt = Field(None, description="医疗机构行政区划（就医地统筹区）")
+    medins_type: Txt = None
+    medins_lv: Txt = Field(None, description="医院等级 01–14")
+    adm_date: Txt = Field(None, description="入院/就诊时间")
+    dscg_date: Txt = Field(None, description="出院时间")
+    dscg_main_dise_codg: Txt = Field(None, description="出院主诊断代码")
+    med_mdtrt_type: Txt = Field(None, description="就诊类型 1门诊 2住院 3购药")
+    med_type: Txt = Field(None, description="医疗类别 11/13/14/21/41…")
+    medfee_sumamt: Num = Field(None, description="医疗费总额（元）")
+    insutype: Txt = Field(None, description="险种类型 310/390…")
+    fsi_diagnose_dtos: list[DiagnoseDTO] | None = None
+    fsi_order_dtos: list[OrderDTO] | None = None
+    fsi_operation_dtos: list[OperationDTO] | None = None
+
+
+class PatientDTO(_Open):
+    patn_id: str = Field(description="参保人唯一ID（人员编号）")
+    patn_name: Txt = Field(None, description="姓名（不入库、不写日志）")
+    gend: Txt = Field(None, description="性别 1男 2女 0未知 9未说明")
+    brdy: Txt = Field(None, description="出生日期 yyyy-MM-dd")
+    poolarea: Txt = Field(None, description="参保统筹区")
+    curr_mdtrt_id: Txt = Field(None, description="本次就诊ID")
+    fsi_encounter_dtos: list[EncounterDTO] = Field(description="就诊信息（可含历史就诊）")
+
+
+class AuditData(_Open):
+    syscode: Txt = Field(None, description="调用方系统简码")
+    task_id: Txt = Field(None, description="任务ID")
+    trig_scen: Txt = Field(None, description="触发场景 1–9")
+    rule_ids: list[str] | None = Field(None, description="规则标识集合")
+    patient_dtos: list[PatientDTO]
+
+
+class AuditRequest(_Open):
+    """Either the bare ``data`` object or the national envelope ``{"infno", "input": {"data": …}}``."""
+
+    syscode: Txt = None
+    task_id: Txt = None
+    trig_scen: Txt = None
+    rule_ids: list[str] | None = None
+    patient_dtos: list[PatientDTO]
+
+
+class Warn(_Open):
+    warn_rslt_id: str = Field(description="违规标识（3101/3102返回的jr_id）")
+    dspo_way: str = Field(description="处理方式 1继续执行医嘱 2返回修改医嘱")
+    dspo_way_rea: str | None = Field(None, description="处理原因（继续执行时必填）")
+
+
+class FeedbackRequest(_Open):
+    warn_type: str = Field(description="反馈类型 1事前 2事中")
+    warns: list[Warn]
+
+
+class Detail(BaseModel):
+    jrd_id: str
+    patn_id: str
+    mdtrt_id: str | None
+    rx_id: str | None
+    vola_item_type: str = Field(description="1违规项 2涉及项")
+    vola_amt: float
+
+
+class Result(BaseModel):
+    jr_id: str
+    rule_id: str
+    rule_name: str
+    vola_cont: str
+    patn_id: str
+    mdtrt_id: str
+    vola_amt: float
+    vola_amt_stas: str
+    sev_deg: str
+    sev_deg_name: str
+    vola_evid: str
+    vola_bhvr_type: str
+    vola_bhvr_type_name: str
+    task_id: str
+    result_type: str = Field(description="明确 / 可疑")
+    dspo_act: str = Field(description="规则处置：拦截/提醒/扣款/送人工审核")
+    intercept_flag: str = Field(description="1 = HIS应拦截（明确且处置为拦截）")
+    judge_result_detail_dtos: list[Detail]
+
+
+class AuditOutput(BaseModel):
+    task_id: str
+    intercept: bool
+    result: list[Result]
+    warnings: list[dict[str, Any]]

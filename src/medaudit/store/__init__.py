@@ -1,0 +1,13 @@
+"""Application state through SQLAlchemy 2 Core: SQLite file by default, PostgreSQL in production.
+
+- :mod:`medaudit.store.state` — API keys (hashed), the results handed to an HIS (jr_id → rule) and the
+  3103 feedback on them (MEDAUDIT_DATABASE_URL).
+- :mod:`medaudit.store.history` — settled encounters per patient for the real-time cross-encounter
+  rules (MEDAUDIT_HISTORY_URL).
+"""
+
+from .db import make_engine
+from .history import HistoryStore
+from .state import StateStore
+
+__all__ = ["HistoryStore", "StateStore", "make_engine"]
