@@ -146,7 +146,7 @@ def test_validation_reports_every_problem_with_location(tmp_path: Path) -> None:
     assert ("extra.csv", None, None) in probs
     assert not any(p.line == 3 for p in exc.value.problems if p.file.endswith("drugs.csv"))
     text = str(exc.value)
-    assert "drugs.csv:2 [gender]" in text and "drugs.csv:5 [ref_price]" in text
+    assert "drugs.csv:2 (gender)" in text and "drugs.csv:5 (ref_price)" in text
 
 
 def test_manifest_problems_are_reported(tmp_path: Path) -> None:

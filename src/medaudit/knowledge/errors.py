@@ -21,7 +21,7 @@ class Problem:
         if self.line is not None:
             where += f":{self.line}"
         if self.column:
-            where += f" [{self.column}]"
+            where += f" ({self.column})"
         return f"{where}: {self.reason}"
 
 
