@@ -1,0 +1,15 @@
+"""Synthetic pooling region with labelled, injected violations (``medaudit synth``).
+
+Public API::
+
+    generate(SynthConfig(patients=2000, months=3, seed=1)) -> SynthResult
+    write(result, out_dir, fmt="parquet")                    # canonical tables + labels.parquet
+    SCHEMES                                                   # violation id -> Scheme (rate, phase, inject)
+
+See docs/synth.md.
+"""
+
+from .generate import LABEL_SCHEMA, TABLE_NAMES, SynthConfig, SynthResult, generate, write
+from .schemes import SCHEMES, Scheme, scheme
+
+__all__ = ["LABEL_SCHEMA", "SCHEMES", "TABLE_NAMES", "Scheme", "SynthConfig", "SynthResult", "generate", "scheme", "write"]
