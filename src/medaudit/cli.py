@@ -45,10 +45,9 @@ def main() -> None:
     except typer.Abort:
         sys.exit(1)
     except Exception as exc:  # the CLI promise: one clear line unless --debug
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors print their own help
+            show()
             sys.exit(exc.exit_code)
         if _state["debug"] or "--debug" in sys.argv:
             raise
