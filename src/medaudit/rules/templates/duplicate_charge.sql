@@ -1,4 +1,5 @@
 -- 重复收费: exclusive pairs and items inside another item's 内涵, within a day or an encounter.
+-- Relation codes reference catalogue entries (kb_item.code_prefix), so lines join on item_prefix.
 SELECT p.instance_id, b.mdtrt_id, b.line_id, a.line_id AS related_line_id,
        b.amt_fen AS amount_fen,
        'kb_item_relation:' || r.code_a || '>' || r.code_b AS kb_ref,
@@ -7,9 +8,8 @@ SELECT p.instance_id, b.mdtrt_id, b.line_id, a.line_id AS related_line_id,
        CASE r.time_window WHEN 'day' THEN '同一日' ELSE '同一次就诊' END AS window_zh,
        COALESCE(r.note, '') AS note
 FROM kb_item_relation r
-JOIN line_ctx a ON SUBSTRING(a.hilist_code, 1, LENGTH(r.code_a)) = r.code_a
-JOIN line_ctx b ON b.mdtrt_id = a.mdtrt_id
-               AND SUBSTRING(b.hilist_code, 1, LENGTH(r.code_b)) = r.code_b
+JOIN line_ctx a ON a.item_prefix = r.code_a
+JOIN line_ctx b ON b.mdtrt_id = a.mdtrt_id AND b.item_prefix = r.code_b
 CROSS JOIN params p
 WHERE r.relation IN ('exclusive', 'included')
   AND a.line_id <> b.line_id
