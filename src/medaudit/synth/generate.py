@@ -395,7 +395,21 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     dept_codes = np.array([d for d, _ in DEPTS])
     dept_names = np.array([n for _, n in DEPTS])
     pharmacy = np.array(w.inst.ftype)[E["inst"]] == "pharmacy"
-    main_diag = [(T[tm].diag_alts[al] or [None])[0] for tm, al in zip(E["tmpl"].tolist(), E["alt"].tolist(), strict=True)]
+    # flat (template, alternative) -> diagnosis codes
+    ta_start = np.cumsum([0] + [len(tp.diag_alts) for tp in T])
+    flat_codes: list[str] = []
+    ta_first = []
+    ta_n = []
+    for tp in T:
+        for alt in tp.diag_alts:
+            ta_first.append(len(flat_codes))
+            ta_n.append(len(alt))
+            flat_codes.extend(alt)
+    ta = ta_start[E["tmpl"]] + E["alt"]
+    ta_first_a, ta_n_a = np.array(ta_first, dtype=np.int64), np.array(ta_n, dtype=np.int64)
+    codes_arr = np.array(flat_codes + [""], dtype=object)
+    has_diag = ta_n_a[ta] > 0
+    main_diag = np.where(has_diag, codes_arr[np.where(has_diag, ta_first_a[ta], len(flat_codes))], None)
     die = w.pat.die[psn]
     dscg_way = np.where(is_ip & (die > 0) & (E["day"] + E["los"] == die), "5", np.where(is_ip, "1", None))
     admdvs = np.array(w.pat.admdvs)[psn]
@@ -411,7 +425,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "dscg_maindiag_code": pa.array(main_diag, pa.string()),
         "psn_admdvs": pa.array(admdvs), "medins_admdvs": pa.array(np.full(ne, HOME)),
         "insutype": pa.array(w.pat.insutype[psn].astype(str)),
-        "dise_no": pa.array([T[tm].dise_no for tm in E["tmpl"].tolist()], pa.string()),
+        "dise_no": pa.array(np.array([tp.dise_no for tp in T], dtype=object)[E["tmpl"]], pa.string()),
         "setl_id": setl, "setl_time": _ts(dscg_t),
         "medfee_sumamt_fen": medfee, "fund_pay_fen": fund, "psn_pay_fen": psn_pay,
         "dscg_way": pa.array(dscg_way.tolist(), pa.string()),
@@ -441,34 +455,32 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "drord_bhvr": pa.array(np.where(is_drug & is_ip[enc], np.where(drord == 1, "1", "0"), None)),
     }).take(pa.array(lorder))
     # diagnoses and operations
-    d_enc, d_code, d_main = [], [], []
-    o_enc, o_code, o_time, o_dr = [], [], [], []
-    for e_, (tm, al) in enumerate(zip(E["tmpl"].tolist(), E["alt"].tolist(), strict=True)):
-        tp = T[tm]
-        for k, c in enumerate(tp.diag_alts[al]):
-            d_enc.append(e_)
-            d_code.append(c)
-            d_main.append(k == 0)
-        if tp.procs:
-            o_enc.append(e_)
-            o_code.append(tp.procs[0])
-            o_time.append((int(E["day"][e_]) + 1) * DAY + 9 * 3600)
-            o_dr.append(int(E["doctor"][e_]))
+    nd = ta_n_a[ta]
+    d_enc = np.repeat(np.arange(ne), nd)
+    d_k = np.arange(len(d_enc)) - np.repeat(np.cumsum(nd) - nd, nd)
+    d_code = codes_arr[ta_first_a[ta][d_enc] + d_k].tolist()
+    d_main = d_k == 0
+    t_proc = np.array([tp.procs[0] if tp.procs else "" for tp in T], dtype=object)
+    o_enc = np.flatnonzero(t_proc[E["tmpl"]] != "")
+    o_code = t_proc[E["tmpl"][o_enc]].tolist()
+    o_time = (E["day"][o_enc] + 1) * DAY + 9 * 3600
+    o_dr = E["doctor"][o_enc]
     from .refcodes import diagnoses, procedures
 
     dx, px = diagnoses(), procedures()
-    d_enc_a = np.array(d_enc, dtype=np.int64)
+    d_enc_a = d_enc
+    dname = {c: dx.name(c) for c in set(flat_codes)}
     diag = pa.table({
         "mdtrt_id": mdtrt.take(pa.array(d_enc_a)), "diag_code": pa.array(d_code, pa.string()),
-        "diag_name": pa.array([dx.name(c) for c in d_code], pa.string()), "maindiag_flag": pa.array(d_main, pa.bool_()),
+        "diag_name": pa.array([dname[c] for c in d_code], pa.string()), "maindiag_flag": pa.array(d_main, pa.bool_()),
         "diag_type": pa.array(np.where(is_ip[d_enc_a], "2", "1") if len(d_enc_a) else np.zeros(0, dtype=str)),
     }).take(pa.array(np.lexsort((np.arange(len(d_enc_a)), rank[d_enc_a])) if len(d_enc_a) else np.zeros(0, dtype=np.int64)))
-    o_enc_a = np.array(o_enc, dtype=np.int64)
+    o_enc_a = o_enc
     ops = pa.table({
         "mdtrt_id": mdtrt.take(pa.array(o_enc_a)), "oprn_code": pa.array(o_code, pa.string()),
         "oprn_name": pa.array([px.name(c) for c in o_code], pa.string()),
-        "main_oprn_flag": pa.array(np.ones(len(o_enc), dtype=bool)), "oprn_time": _ts(np.array(o_time, dtype=np.int64)),
-        "oper_dr_code": pa.array(np.array(w.staff.code)[np.array(o_dr, dtype=np.int64)] if o_dr else np.zeros(0, dtype=str)),
+        "main_oprn_flag": pa.array(np.ones(len(o_enc), dtype=bool)), "oprn_time": _ts(o_time),
+        "oper_dr_code": pa.array(np.array(w.staff.code)[o_dr] if len(o_dr) else np.zeros(0, dtype=str)),
     }).take(pa.array(np.argsort(rank[o_enc_a], kind="stable") if len(o_enc_a) else np.zeros(0, dtype=np.int64)))
     tables = {
         "patients": _patients(w), "institutions": _institutions(w), "staff": _staff(w),
@@ -591,10 +603,13 @@ def _register_chronic(pat: Any, templates: list[Any], dise_list: list[str], star
         return
     age = ages_at(pat.brdy, np.full(len(pat.brdy), start))
     cand = np.flatnonzero((age >= 35) & (rng.random(len(age)) < 0.12))
+    cache: dict[tuple[int, int], list[int]] = {}
     for i in cand.tolist():
         g, a = int(pat.gend[i]), int(age[i])
-        ok = [k for k, d in enumerate(dise_list) if any(
-            t.dise_no == d and t.code_gender in (0, g) and t.age_lo <= a and a + 1 < t.age_hi for t in templates)]
+        ok = cache.get((g, a))
+        if ok is None:
+            ok = cache[(g, a)] = [k for k, d in enumerate(dise_list) if any(
+                t.dise_no == d and t.code_gender in (0, g) and t.age_lo <= a and a + 1 < t.age_hi for t in templates)]
         if ok:
             pat.dise[i] = ok[int(rng.integers(len(ok)))]
 

@@ -199,6 +199,14 @@ class KB:
                 return code
         return prefix
 
+    def contra_partners(self, code: str) -> list[Drug]:
+        if not hasattr(self, "_partners"):
+            self._partners: dict[str, list[Drug]] = {}
+            for a, b in self.contra_pairs():
+                self._partners.setdefault(a.code, []).append(b)
+                self._partners.setdefault(b.code, []).append(a)
+        return self._partners.get(code, [])
+
     def contra_pairs(self) -> list[tuple[Drug, Drug]]:
         if not hasattr(self, "_contra_pairs"):
             self._contra_pairs = [(a, b) for a in self.drugs for b in self.drugs

@@ -278,7 +278,7 @@ def _drug_duplicate(w: World, e: int) -> bool:
 def _drug_contraindication(w: World, e: int) -> bool:
     kb = w.kb
     for a in _pick(w, _drug_lines(w, e)):
-        partners = [d for d in kb.drugs if kb.contraindicated(a.code, d.code)]
+        partners = kb.contra_partners(a.code)
         for d in _pick(w, partners, 2):
             x = _drug_x(w, e, d, a.t + 30)
             if _try(w, e, [x], [("drug_contraindication", 0)], [_amt(x)], f"{d.name}与{a.drug.name if a.drug else ''}配伍禁忌"):
