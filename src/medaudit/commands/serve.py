@@ -23,7 +23,7 @@ def _check_startup() -> int:
         kb = default_knowledge()
     except Exception as exc:  # knowledge errors carry their own precise, multi-line message
         raise MedauditError(f"知识库加载失败，服务未启动 / knowledge failed to load, not starting:\n{exc}") from exc
-    engine = RealtimeEngine(load_rulebase(), kb)  # RuleError names the construct SQLite cannot run
+    engine = RealtimeEngine(load_rulebase(), kb)  # type: ignore[arg-type]  # RuleError names the construct
     n = len(engine.compiled.active)
     engine.close()
     return n
