@@ -53,15 +53,19 @@ def main() -> None:
         src.mkdir()
         generate(src, rows)
         size = (src / "fee_lines.csv").stat().st_size
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         report = ingest(src, tmp / "out", progress=False)
         secs = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         fee = report.tables["fee_lines"]
         total = sum(t.read for t in report.tables.values())
         assert fee.read == rows and fee.accepted == rows, fee
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"bench_ingest: {rows:,} fee lines ({size / 1e6:.0f} MB CSV) + {total - rows:,} other rows "
-              f"in {secs:.1f} s = {total / secs:,.0f} rows/s; peak RSS {peak_mb:.0f} MB")
+              f"in {secs:.1f} s wall = {total / secs:,.0f} rows/s ({cpu:.1f} s CPU, "
+              f"{total / cpu:,.0f} rows per CPU-second); peak RSS {peak_mb:.0f} MB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

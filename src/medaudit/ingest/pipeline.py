@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -63,6 +64,7 @@ SETL_FIELDS = ("setl_id", "mdtrt_id", "init_setl_id", "setl_time", "medfee_sumam
                "psn_pay", "refd_setl_flag", "vali_flag")
 SETL_MERGED = ("setl_id", "setl_time", "medfee_sumamt", "fund_pay_sumamt", "psn_pay")
 PROGRESS_MIN_BYTES = 16 << 20
+INGEST_MEMORY_LIMIT = "512MB"
 
 
 @dataclass
@@ -148,7 +150,11 @@ class _Run:
         self.labels: list[str] = []
         s = get_settings()
         self.con = duckdb.connect(str(tmp / "ingest.duckdb"))
-        self.con.execute(f"SET memory_limit = {lit(s.memory_limit)}")
+        # ingest holds only key sets and one batch at a time; a small limit makes DuckDB spill the
+        # key stage's sort to disk instead of growing with the input
+        limit = os.environ.get("MEDAUDIT_INGEST_MEMORY_LIMIT", INGEST_MEMORY_LIMIT)
+        self.con.execute(f"SET memory_limit = {lit(limit)}")
+        self.con.execute("SET preserve_insertion_order = true")
         self.con.execute(f"SET temp_directory = {lit(str(tmp / 'spill'))}")
         if s.threads:
             self.con.execute(f"SET threads = {int(s.threads)}")

@@ -1,0 +1,117 @@
+"""Each input format and encoding lands on the same canonical values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from medaudit.ingest import ingest
+from medaudit.schema import SCHEMAS
+
+from .conftest import (
+    ENC_HDR,
+    FEE_HDR,
+    PATIENT_HDR,
+    canonical_folder,
+    encounter_rows,
+    fee_rows,
+    patients_rows,
+    quarantine,
+    rows,
+    write_csv,
+)
+
+CN_FEE_HDR = ["明细ID", "就诊ID", "项目编码", "项目名称", "收费类别", "数量", "单价", "金额", "开单医生", "费用发生时间"]
+
+
+def _cn_fee_rows() -> list[list[str]]:
+    return [["L1", "E1", "XA11DAW036A001010104127", "维生素B1片", "09", "2", "600.00", "1,200.00", "D1", "2025/1/4"],
+            ["L2", "E1", "XA11DAW036A001010104127", "维生素B1片", "9", "-1", "600", "-600", "D1", "2025年1月5日"],
+            ["L3", "E2", "001103000010000", "急诊监护费", "05", "１.５", "13.67", "20.50", "D2", "20250203"]]
+
+
+def _expect_fee(out: Path) -> None:
+    got = {r["line_id"]: r for r in rows(out, "fee_lines")}
+    assert got["L1"]["amt_fen"] == 120000 and got["L1"]["cnt_milli"] == 2000 and got["L1"]["pric_fen"] == 60000
+    assert got["L2"]["refund_flag"] is True and got["L2"]["amt_fen"] == -60000
+    assert got["L2"]["med_chrgitm_type"] == "09"
+    assert got["L3"]["cnt_milli"] == 1500 and got["L3"]["amt_fen"] == 2050
+    assert got["L2"]["fee_ocur_time"] == dt.datetime(2025, 1, 5)
+    assert got["L3"]["fee_ocur_time"] == dt.datetime(2025, 2, 3)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_chinese_headers_each_encoding(tmp_path: Path, encoding: str, diag_codes: list[str]) -> None:
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    write_csv(src / "费用明细.csv", CN_FEE_HDR, _cn_fee_rows(), encoding=encoding)
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.tables["fee_lines"].accepted == 3, quarantine(tmp_path / "out", "fee_lines")
+    _expect_fee(tmp_path / "out")
+
+
+def test_excel_merged_cells_and_several_sheets(tmp_path: Path, diag_codes: list[str]) -> None:
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    (src / "patients.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "费用明细"
+    ws.append(["费用明细清单"] + [None] * (len(CN_FEE_HDR) - 1))  # a merged title row above the header
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CN_FEE_HDR))
+    ws.append(CN_FEE_HDR)
+    for r in _cn_fee_rows():
+        ws.append(r)
+    # 就诊ID merged down over L1 and L2 (only the top cell holds the value)
+    ws["B4"] = None
+    ws.merge_cells("B3:B4")
+    ws2 = wb.create_sheet("patients")
+    ws2.append(PATIENT_HDR)
+    for r in patients_rows():
+        ws2.append([dt.date.fromisoformat(v) if k == "brdy" else v for k, v in zip(PATIENT_HDR, r, strict=True)])
+    wb.save(src / "bureau.xlsx")
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.tables["patients"].accepted == 2
+    assert rep.tables["fee_lines"].read == 3 and rep.tables["fee_lines"].accepted == 3, \
+        quarantine(tmp_path / "out", "fee_lines")
+    _expect_fee(tmp_path / "out")
+    assert {r["mdtrt_id"] for r in rows(tmp_path / "out", "fee_lines")} == {"E1", "E2"}
+
+
+def test_parquet_input(tmp_path: Path, diag_codes: list[str]) -> None:
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "encounters.csv").unlink()
+    enc = [dict(zip(ENC_HDR, r, strict=True)) for r in encounter_rows()]
+    tbl = pa.table({k: [e[k] or None for e in enc] for k in ENC_HDR})
+    pq.write_table(tbl, src / "encounters.parquet")
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.tables["encounters"].accepted == 2
+    got = {r["mdtrt_id"]: r for r in rows(tmp_path / "out", "encounters")}
+    assert got["E1"]["medfee_sumamt_fen"] == 123456 and got["E1"]["visit_type"] == "inpatient"
+    assert got["E2"]["visit_type"] == "outpatient" and got["E2"]["dscg_time"] is None
+
+
+def test_output_schema_is_canonical(tmp_path: Path, diag_codes: list[str]) -> None:
+    ingest(canonical_folder(tmp_path / "src", diag_codes[0]), tmp_path / "out", progress=False)
+    for name, schema in SCHEMAS.items():
+        got = pq.read_schema(tmp_path / "out" / f"{name}.parquet")
+        assert got.names == schema.names, name
+        for f in schema:
+            g = got.field(f.name)
+            assert g.nullable == f.nullable, (name, f.name)
+            if pa.types.is_timestamp(f.type):  # Parquet has no second unit; readers get ms
+                assert pa.types.is_timestamp(g.type), (name, f.name)
+            else:
+                assert g.type == f.type, (name, f.name)
+
+
+def test_single_file_source(tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "fee_lines.csv", FEE_HDR, fee_rows())
+    rep = ingest(f, tmp_path / "out", progress=False)
+    assert rep.tables["fee_lines"].accepted == 3  # no encounters given: foreign key not checked
+    assert any("encounters" in n for n in rep.notices)
