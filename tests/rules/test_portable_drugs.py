@@ -11,8 +11,8 @@ import re
 import pytest
 
 from medaudit.engine.compile import compile_template
-from medaudit.rules.golden import load_cases
-from medaudit.rules.loader import load_templates
+from medaudit.rules.golden import compare, load_cases, run_case
+from medaudit.rules.loader import load_rulebase, load_templates
 from medaudit.rules.model import CORE_COLUMNS
 
 DRUG_TEMPLATES = (
@@ -51,3 +51,16 @@ def test_has_firing_and_quiet_golden_cases(template_id: str) -> None:
     assert any(c.expect for c in cases), f"{template_id}: no case that must fire"
     assert any(not c.expect for c in cases), f"{template_id}: no near-miss case"
     assert any("reason" in e for c in cases for e in c.expect), f"{template_id}: no exact reason"
+
+
+@pytest.mark.parametrize("template_id", DRUG_TEMPLATES)
+def test_golden_cases_sqlite(template_id: str) -> None:
+    """The real-time engine gives the batch engine's exact findings on every golden case."""
+    for case in load_cases(template_id):
+        problems = compare(case, run_case(case, "sqlite"))
+        assert problems == [], f"{template_id} / {case.name}: {problems}"
+
+
+def test_every_drug_template_has_a_national_instance() -> None:
+    active = load_rulebase().active(list(DRUG_TEMPLATES))
+    assert sorted(active) == sorted(DRUG_TEMPLATES)
