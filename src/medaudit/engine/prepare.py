@@ -48,8 +48,9 @@ LEFT JOIN patients p ON p.psn_no = e.psn_no
 LEFT JOIN institutions i ON i.fixmedins_code = e.fixmedins_code
 """
 
+#: sums cast to BIGINT: DuckDB sums integers as HUGEINT (Arrow decimal128), Spark as bigint
 REFUNDS = """
-SELECT init_line_id, SUM(cnt_milli) AS r_cnt, SUM(amt_fen) AS r_amt
+SELECT init_line_id, CAST(SUM(cnt_milli) AS BIGINT) AS r_cnt, CAST(SUM(amt_fen) AS BIGINT) AS r_amt
 FROM fee_lines
 WHERE COALESCE(refund_flag, FALSE) AND init_line_id IS NOT NULL
 GROUP BY init_line_id
