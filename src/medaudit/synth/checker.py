@@ -52,7 +52,8 @@ class Ctx:
     diags: list[str]
     dept: str | None
     dise_no: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    #: 'first_line_history': drug classes with first-line use earlier in the patient's history
+    extra: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 def age_at(brdy: int, day: int) -> int:
@@ -92,15 +93,15 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line]) -> set[tuple[str, int]]:
                 out.add(("drug_visit_type", ln.seq))
             if d.max_dose is not None and ln.dose is not None and ln.dose > d.max_dose and ln.dose_unit == d.dose_unit:
                 out.add(("drug_max_dose", ln.seq))
-            if ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1"):
-                if ln.prd_days > drug_days_limit(d, ctx.visit_type):
-                    out.add(("drug_over_days", ln.seq))
+            if ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1") \
+                    and ln.prd_days > drug_days_limit(d, ctx.visit_type):
+                out.add(("drug_over_days", ln.seq))
             if ctx.visit_type == "chronic" and ctx.dise_no in kb.chronic and d.prefix not in kb.chronic[ctx.dise_no]:
                 out.add(("chronic_drug_scope", ln.seq))
             if d.second_line and not any(
                 o.drug is not None and o.drug.drug_class == d.drug_class and not o.drug.second_line and o.day <= ln.day
                 for o in paid
-            ) and not ctx.extra.get("first_line_history", {}).get(d.drug_class):  # type: ignore[union-attr]
+            ) and not ctx.extra.get("first_line_history", {}).get(d.drug_class or ""):
                 out.add(("drug_second_line", ln.seq))
         if it is not None:
             if it.gender and ctx.gend in ("1", "2") and ctx.gend != it.gender and not kb.gender_exempt(ln.code):

@@ -32,6 +32,7 @@ from .world import DAY, Codes, World, XLine
 
 TABLE_NAMES = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 EPOCH = dt.date(1970, 1, 1).toordinal()
+_NULL: Any = None  # a typed None for np.where(…, _NULL) on object arrays
 
 LABEL_SCHEMA = pa.schema([
     pa.field("violation_type", pa.string(), nullable=False),
@@ -137,12 +138,12 @@ def schedule(w: World, cfg: SynthConfig) -> dict[str, np.ndarray]:
     weights = {"outpatient": season * wk, "emergency": season * DOW_FLAT[dow], "pharmacy": season * wk,
                "inpatient": season * np.where(dow >= 5, 0.5, 1.0)}
     psn_l, vt_l, day_l = [], [], []
-    for vt in ("outpatient", "emergency", "pharmacy", "inpatient"):
-        cnt = rng.poisson(rate[vt] * months)
+    for vname in ("outpatient", "emergency", "pharmacy", "inpatient"):
+        cnt = rng.poisson(rate[vname] * months)
         psn = np.repeat(np.arange(n), cnt)
         psn_l.append(psn)
-        vt_l.append(np.full(len(psn), VT[vt]))
-        day_l.append(_pick_days(rng, days, weights[vt], len(psn)))
+        vt_l.append(np.full(len(psn), VT[vname]))
+        day_l.append(_pick_days(rng, days, weights[vname], len(psn)))
     # chronic follow-ups: about monthly for registered patients
     reg = np.flatnonzero(pat.dise >= 0)
     for m0 in range(months):
@@ -409,9 +410,9 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     ta_first_a, ta_n_a = np.array(ta_first, dtype=np.int64), np.array(ta_n, dtype=np.int64)
     codes_arr = np.array(flat_codes + [""], dtype=object)
     has_diag = ta_n_a[ta] > 0
-    main_diag = np.where(has_diag, codes_arr[np.where(has_diag, ta_first_a[ta], len(flat_codes))], None)
+    main_diag = np.where(has_diag, codes_arr[np.where(has_diag, ta_first_a[ta], len(flat_codes))], _NULL)
     die = w.pat.die[psn]
-    dscg_way = np.where(is_ip & (die > 0) & (E["day"] + E["los"] == die), "5", np.where(is_ip, "1", None))
+    dscg_way = np.where(is_ip & (die > 0) & (E["day"] + E["los"] == die), "5", np.where(is_ip, "1", _NULL))
     admdvs = np.array(w.pat.admdvs)[psn]
     enc_tbl = pa.table({
         "mdtrt_id": mdtrt, "psn_no": pa.array(np.array(w.pat.psn_no)[psn]),
@@ -444,15 +445,15 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "bilg_dr_code": pa.array(np.array(w.staff.code)[doctor]),
         "bilg_dept_code": pa.array(dept_col), "acord_dept_code": pa.array(dept_col),
         "fee_ocur_time": _ts(t),
-        "drug_trac_codg": pa.array(np.where(serial >= 0, trace, None)),
-        "trdn_flag": pa.array(np.where(is_drug, trdn, None)),
-        "prd_days": pa.array(np.where(prd >= 0, prd, None)),
-        "daily_dose_milli": pa.array(np.where(dose >= 0, dose, None)),
+        "drug_trac_codg": pa.array(np.where(serial >= 0, trace, _NULL)),
+        "trdn_flag": pa.array(np.where(is_drug, trdn, _NULL)),
+        "prd_days": pa.array(np.where(prd >= 0, prd, _NULL)),
+        "daily_dose_milli": pa.array(np.where(dose >= 0, dose, _NULL)),
         "dose_unit": pa.array(np.where(dose >= 0, dose_unit, None)),
         "selfpay_flag": pa.array(np.zeros(n_lines, dtype=bool)),
         "refund_flag": pa.array(refund),
         "init_line_id": pa.array(np.where(init >= 0, np.asarray(line_id.to_numpy(zero_copy_only=False))[np.maximum(init, 0)], None)),
-        "drord_bhvr": pa.array(np.where(is_drug & is_ip[enc], np.where(drord == 1, "1", "0"), None)),
+        "drord_bhvr": pa.array(np.where(is_drug & is_ip[enc], np.where(drord == 1, "1", "0"), _NULL)),
     }).take(pa.array(lorder))
     # diagnoses and operations
     nd = ta_n_a[ta]

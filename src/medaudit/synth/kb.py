@@ -130,9 +130,9 @@ class KB:
         self.relations = [Relation(r["code_a"], r["code_b"], r["relation"], r["time_window"])
                           for r in _rows(tables, "kb_item_relation")]
         self.panels: dict[str, list[str]] = {}
-        for r in self.relations:
-            if r.relation == "decomposed":
-                self.panels.setdefault(r.code_a, []).append(r.code_b)
+        for rel in self.relations:
+            if rel.relation == "decomposed":
+                self.panels.setdefault(rel.code_a, []).append(rel.code_b)
         self.contra = [(r["prefix_a"], r["prefix_b"]) for r in _rows(tables, "kb_contraindication")]
         self._contra_cache: dict[tuple[str, bool], frozenset[int]] = {}
         self._rel_cache: dict[str, tuple[frozenset[int], frozenset[int]]] = {}

@@ -45,7 +45,16 @@ class Institutions:
 def make_institutions(n_patients: int, start: dt.date, rng: np.random.Generator) -> Institutions:
     counts = [max(2, n_patients // 20000), max(3, n_patients // 8000), max(3, n_patients // 4000),
               max(4, n_patients // 2500), max(5, n_patients // 1500)]
-    code, name, kind, ftype, level, hosp_lv, weight, guid, reg, desig = ([] for _ in range(10))
+    code: list[str] = []
+    name: list[str] = []
+    kind: list[int] = []
+    ftype: list[str] = []
+    level: list[int] = []
+    hosp_lv: list[str | None] = []
+    weight: list[float] = []
+    guid: list[bool] = []
+    reg: list[bool] = []
+    desig: list[dt.date] = []
     for k, n in enumerate(counts):
         t, lv, hlv, w, pat = KINDS[k]
         for i in range(n):
@@ -88,7 +97,11 @@ class Staff:
 def make_staff(inst: Institutions, rng: np.random.Generator) -> Staff:
     n_dept = len(DEPTS)
     per = {3: 4, 2: 2, 1: 1, 0: 1}
-    code, name, role, sinst, sdept = [], [], [], [], []
+    code: list[str] = []
+    name: list[str] = []
+    role: list[str] = []
+    sinst: list[int] = []
+    sdept: list[int] = []
     start = np.zeros((len(inst.code), n_dept + 1), dtype=np.int64)
     count = np.zeros((len(inst.code), n_dept + 1), dtype=np.int64)
     for i in range(len(inst.code)):

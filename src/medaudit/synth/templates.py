@@ -326,10 +326,10 @@ class TemplateBuilder:
             add_items(("06", "08"), int(rng.integers(0, 2)) if procs else 0, MODE_ONCE, 1)
             drugs = [t for t in lines if t.drug and t.mode == MODE_COURSE]
             if drugs and rng.random() < 0.5:
-                d = drugs[0].drug
-                assert d is not None
-                limit = DISCHARGE_DAYS if d.max_days is None else min(d.max_days, DISCHARGE_DAYS)
-                lines.append(TLine(d, None, MODE_DISCHARGE, 1000, prd_days=int(rng.integers(1, limit + 1)),
+                dd = drugs[0].drug
+                assert dd is not None
+                limit = DISCHARGE_DAYS if dd.max_days is None else min(dd.max_days, DISCHARGE_DAYS)
+                lines.append(TLine(dd, None, MODE_DISCHARGE, 1000, prd_days=int(rng.integers(1, limit + 1)),
                                    dose=drugs[0].dose, drord="1"))
         elif vt != "pharmacy":
             add_items(("02", "12"), 1, MODE_ONCE)
