@@ -457,7 +457,8 @@ def _load_settlements(run: _Run, items: list[_Item], rep: TableReport, quar: _Qu
     for ord_, orig, why in rows:
         quar.add(why, run.labels[ord_ >> ORD_SHIFT], ord_ & mask, json.loads(orig) if orig else {})
         rep.quarantined += 1
-    row = con.execute("SELECT count(*) FROM setl_chosen").fetchone()
+    rows_n = con.execute("SELECT count(*) FROM setl_chosen").fetchall()
+    row = rows_n[0] if rows_n else None
     rep.accepted = int(row[0]) if row else 0
 
 
@@ -489,9 +490,11 @@ class _RowsReader(Reader):
         self.size = 0
 
     def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
-        cur = self.run.con.cursor()
-        reader = cur.sql(self.sql).to_arrow_reader(65_536)
-        for rb in reader:
+        # Fetched whole before yielding: the consumer registers chunks on the same DuckDB database,
+        # which DuckDB refuses while a streaming result is open. These rows are encounter-scale
+        # (derived master data, MDTRT_D joined to its settlement), not line-scale.
+        table = self.run.con.cursor().sql(self.sql).to_arrow_table()
+        for rb in table.to_batches(65_536):
             yield Batch(pa.Table.from_batches([rb]))
 
 
