@@ -21,24 +21,37 @@ def demo_cmd(
     from medaudit.commands.audit import summary_rows
     from medaudit.engine.batch import run_batch, write_findings
     from medaudit.evaluate import evaluate
+    from medaudit.export import export_national
+    from medaudit.ingest import ingest
     from medaudit.knowledge import default_knowledge
     from medaudit.report import write_excel
     from medaudit.rules import load_rulebase
     from medaudit.synth import SynthConfig, generate, write
 
     region = out / "region"
+    exports = out / "exports"
+    canonical = out / "canonical"
     audit_out = out / "audit"
-    console.rule("[bold]1/3 生成合成统筹区 / synthesising a region")
+    console.rule("[bold]1/4 生成合成统筹区 / synthesising a region")
     kb = default_knowledge()
+    for notice in getattr(kb, "notices", []):
+        console.print(f"[yellow]{notice}[/]")
     result = generate(SynthConfig(patients=patients, months=months, seed=seed))
     write(result, region)
+    export_national(result.tables, exports, encoding="gb18030")
     counts = result.summary()["counts"]
     console.print(f"参保人 {counts['patients']:,}，机构 {counts['institutions']:,}，就诊 {counts['encounters']:,}，"
-                  f"费用明细 {counts['fee_lines']:,}；注入违规 {result.labels.num_rows:,} 条 → {region}")
+                  f"费用明细 {counts['fee_lines']:,}；注入违规 {result.labels.num_rows:,} 条")
+    console.print(f"国家平台中心表导出(GBK CSV，金额单位元) / national centre-table exports → {exports}")
 
-    console.rule("[bold]2/3 全量事后审核 / batch audit (DuckDB)")
+    console.rule("[bold]2/4 数据接入 / ingest the exports")
+    report = ingest(exports, canonical)
+    for name, rep in report.tables.items():
+        console.print(f"  {name:13s} read {rep.read:,} = accepted {rep.accepted:,} + quarantined {rep.quarantined:,}")
+
+    console.rule("[bold]3/4 全量事后审核 / batch audit (DuckDB)")
     rulebase = load_rulebase()
-    audited = run_batch(str(region), kb, rulebase)
+    audited = run_batch(str(canonical), kb, rulebase)
     write_findings(audited.findings, audit_out)
     names = dict(zip(result.tables["institutions"].column("fixmedins_code").to_pylist(),
                      result.tables["institutions"].column("fixmedins_name").to_pylist(), strict=True))
@@ -49,13 +62,14 @@ def demo_cmd(
     console.print(f"审核 {audited.lines:,} 行明细，用时 {audited.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
                   f"疑点 {audited.findings.num_rows:,} 条")
 
-    console.rule("[bold]3/3 与注入标注对比评估 / evaluation against the labels")
+    console.rule("[bold]4/4 与注入标注对比评估 / evaluation against the labels")
     scores = evaluate(audited.findings, result.labels)
     print_table("评估 / evaluation", ["违规类型", "标注数", "疑点数", "查准率", "查全率", "金额追回率"],
                 [[s.violation_type, s.labels, s.findings, f"{s.precision:.3f}", f"{s.recall:.3f}",
                   f"{s.amount_recovered:.3f}"] for s in scores])
     console.print("\n[bold green]完成 / done.[/] 输出 / outputs:")
     console.print(f"  合成数据 / region:         {region}/  (labels.parquet = 注入违规标注)")
+    console.print(f"  中心表导出 / exports:      {exports}/  → 接入结果 / ingested: {canonical}/")
     console.print(f"  疑点 / findings:           {audit_out / 'findings.parquet'}  (按统筹区/月分区: {audit_out / 'findings'}/)")
     console.print(f"  Excel 报告 / report:       {audit_out / 'report.xlsx'}")
     console.print("  实时审核接口 / real-time API:  medaudit keys create --institution <机构编码>; medaudit serve")
