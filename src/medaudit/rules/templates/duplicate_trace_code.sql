@@ -1,4 +1,5 @@
--- 重复追溯码: one window pass over the lines that carry a trace code, partitioned by the code and
+-- 重复追溯码: a hash aggregate keeps only codes seen on more than one line (almost every code is
+-- unique, so the sort below stays small); one window pass over those lines, partitioned by the code and
 -- ordered by (fee_ocur_time, line_id). A later non-split line pairs with the code's first line; a later
 -- split (拆零) line pairs with the code's first non-split line if that one came earlier (two split
 -- sales of one box are legitimate). The related line's details come from the same window pass.
@@ -24,7 +25,9 @@ FROM (
            FIRST_VALUE(l.fixmedins_code) OVER w_whole AS w_fixmedins_code,
            FIRST_VALUE(l.mdtrt_id) OVER w_whole AS w_mdtrt_id
     FROM line_ctx l
-    WHERE l.drug_trac_codg IS NOT NULL AND l.drug_trac_codg <> ''
+    JOIN (SELECT drug_trac_codg FROM line_ctx
+          WHERE drug_trac_codg IS NOT NULL AND drug_trac_codg <> ''
+          GROUP BY drug_trac_codg HAVING COUNT(*) > 1) m ON m.drug_trac_codg = l.drug_trac_codg
     WINDOW w_first AS (PARTITION BY l.drug_trac_codg ORDER BY l.fee_ocur_time, l.line_id),
            w_whole AS (PARTITION BY l.drug_trac_codg
                        ORDER BY CASE WHEN l.trdn_flag THEN 1 ELSE 0 END, l.fee_ocur_time, l.line_id)
