@@ -16,3 +16,10 @@ def region() -> SynthResult:
 @pytest.fixture(scope="session")
 def clean_region() -> SynthResult:
     return generate(SynthConfig(patients=300, months=2, seed=5, violations=False))
+
+
+@pytest.fixture(scope="session")
+def stay_region() -> SynthResult:
+    """Rarer encounter-level types need more stays and deceased patients than the small region has."""
+    rates = {k: 0.0 for k in SCHEMES} | {"abnormal_los": 0.9, "after_death": 0.9, "low_standard_admission": 0.9}
+    return generate(SynthConfig(patients=1500, months=4, seed=2, rates=rates))

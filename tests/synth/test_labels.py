@@ -214,9 +214,20 @@ def test_every_label_is_present_in_the_data(region: SynthResult) -> None:
     assert len({m for m, _ in per_enc}) == len(per_enc)
 
 
-def test_rule_engine_finds_exactly_the_labels(region: SynthResult, tmp_path: Path) -> None:
+def test_rare_encounter_types_are_present(stay_region: SynthResult) -> None:
+    w = World(stay_region)
+    labels = stay_region.labels.to_pylist()
+    assert {lab["violation_type"] for lab in labels} == {"abnormal_los", "after_death", "low_standard_admission"}
+    for lab in labels:
+        check(w, lab)
+
+
+@pytest.mark.parametrize("which", ["region", "stay_region"])
+def test_rule_engine_finds_exactly_the_labels(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """The project's rule engine (pinned semantics) finds every label and nothing else."""
     from medaudit.engine.batch import run_batch
+
+    region: SynthResult = request.getfixturevalue(which)
     from medaudit.rules.loader import NATIONAL_PACK, load_rulebase
 
     write(region, tmp_path, "parquet")
