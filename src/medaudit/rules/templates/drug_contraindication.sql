@@ -10,8 +10,7 @@ WITH cp AS (
         UNION SELECT prefix_b AS pfx FROM kb_contraindication) k ON k.pfx = SUBSTRING(c.hilist_code, 1, w.n)
 ),
 dl AS (
-  SELECT l.mdtrt_id, l.fee_dn, l.line_id, l.hilist_name, l.amt_fen, l.selfpay_flag, cp.pfx,
-         DENSE_RANK() OVER (PARTITION BY l.mdtrt_id, l.fee_dn ORDER BY l.fee_ocur_time, l.line_id) AS rn
+  SELECT l.mdtrt_id, l.fee_dn, l.line_id, l.hilist_name, l.amt_fen, l.selfpay_flag, cp.pfx, l.fee_ocur_time
   FROM line_ctx l
   JOIN cp ON cp.hilist_code = l.hilist_code
 ),
@@ -27,11 +26,11 @@ FROM (
   SELECT b.mdtrt_id, b.line_id, a.line_id AS related_line_id, b.amt_fen, b.hilist_name,
          a.hilist_name AS related_name, k.prefix_a, k.prefix_b, k.severity, k.note,
          ROW_NUMBER() OVER (PARTITION BY b.mdtrt_id, b.line_id
-                            ORDER BY a.rn, k.prefix_a, k.prefix_b) AS pick
+                            ORDER BY a.fee_ocur_time, a.line_id, k.prefix_a, k.prefix_b) AS pick
   FROM kp k
   JOIN dl b ON b.pfx = k.p_later
   JOIN dl a ON a.pfx = k.p_earlier AND a.mdtrt_id = b.mdtrt_id AND a.fee_dn = b.fee_dn
-  WHERE a.rn < b.rn
+  WHERE (a.fee_ocur_time < b.fee_ocur_time OR (a.fee_ocur_time = b.fee_ocur_time AND a.line_id < b.line_id))
     AND NOT b.selfpay_flag
 ) t
 CROSS JOIN params p
