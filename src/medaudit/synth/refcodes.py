@@ -11,10 +11,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-from medaudit.errors import InputError
-from medaudit.settings import reference_dir
 
 
 @dataclass(frozen=True)
@@ -37,41 +33,24 @@ class CodeBook:
         return self.names[i] if i < len(self.codes) and self.codes[i] == code else ""
 
 
-def _read_dat(path: Path) -> CodeBook:
-    if not path.is_file():
-        raise InputError(f"找不到参考编码文件 / reference code list not found: {path} (set MEDAUDIT_REFERENCE_DATA)")
-    pairs: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        parts = line.strip().split(None, 1)
-        if len(parts) == 2:
-            pairs.setdefault(parts[0], parts[1].strip())
-    codes = tuple(sorted(pairs))
-    return CodeBook(codes, tuple(pairs[c] for c in codes))
+def _load(kind: str) -> CodeBook:
+    """The knowledge base's code list (the official table, or its built-in fallback with a notice)."""
+    from medaudit.knowledge import codes as kcodes
 
-
-def _load(kind: str, file_name: str) -> CodeBook:
-    try:
-        from medaudit.knowledge import codes as kcodes
-
-        loader = kcodes.load_diagnoses if kind == "diagnosis" else kcodes.load_procedures
-        cl = loader()
-        if cl.complete:
-            pairs = dict(zip(cl.codes, cl.names, strict=True))
-            ordered = tuple(sorted(pairs))
-            return CodeBook(ordered, tuple(pairs[c] for c in ordered))
-    except ImportError:  # knowledge package not available: read the file directly
-        pass
-    return _read_dat(reference_dir() / file_name)
+    cl = kcodes.load_diagnoses() if kind == "diagnosis" else kcodes.load_procedures()
+    pairs = dict(zip(cl.codes, cl.names, strict=True))
+    ordered = tuple(sorted(pairs))
+    return CodeBook(ordered, tuple(pairs[c] for c in ordered))
 
 
 @lru_cache(maxsize=2)
 def diagnoses() -> CodeBook:
-    return _load("diagnosis", "ZD_INFO.dat")
+    return _load("diagnosis")
 
 
 @lru_cache(maxsize=2)
 def procedures() -> CodeBook:
-    return _load("procedure", "SS_INFO.dat")
+    return _load("procedure")
 
 
 # (prefix range start, end inclusive, gender) — ICD-10 blocks specific to one sex
