@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -55,6 +56,14 @@ def empty_findings() -> pa.Table:
     return FINDINGS_SCHEMA.empty_table()
 
 
+def _plain(value: Any) -> Any:
+    """Engine-neutral evidence values: DuckDB returns integer sums as HUGEINT (Decimal) where SQLite
+    and Spark return int, so whole Decimals become int and evidence JSON is identical everywhere."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 def finding_id(instance_id: str, mdtrt_id: str, line_id: str | None, related: str | None) -> str:
     key = "\x1f".join((instance_id, mdtrt_id, line_id or "", related or ""))
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
@@ -90,7 +99,7 @@ def _display(name: str, value: Any) -> tuple[str, Any]:
 def render_reason(template: Template, row: dict[str, Any]) -> str:
     values: dict[str, Any] = {}
     for key in (*template.evidence, "amount_fen"):
-        v = row.get(key)
+        v = _plain(row.get(key))
         values[key] = "—" if v is None else v
         alias, shown = _display(key, v)
         values[alias] = shown
@@ -120,7 +129,7 @@ def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], r
             continue
         seen.add(fid)
         action, severity, points, name = rulebase.describe(inst)
-        evidence = {k: row[k] for k in template.evidence}
+        evidence = {k: _plain(row[k]) for k in template.evidence}
         setl_dn = row["enc_setl_dn"]
         values = {
             "finding_id": fid, "rule_id": template.id, "rule_name": name, "rule_version": template.version,
