@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from medaudit.engine.backends.sqlite import SQLiteBackend, to_sqlite
+from medaudit.engine.backends.sqlite import SQLiteBackend
 from medaudit.engine.findings import finalize
 from medaudit.engine.runner import (
     CompiledRuleSet,
@@ -91,7 +91,8 @@ class RealtimeEngine:
             data = rows.get(name)
             if data:
                 cols = self.columns[name]
-                b.insert_rows(name, cols, ([to_sqlite(r.get(c)) for c in cols] for r in data))
+                # rows from mapping.py and the history store are already in SQLite form
+                b.insert_rows(name, cols, ([r.get(c) for c in cols] for r in data))
 
     def evaluate(self, rows: Mapping[str, list[dict[str, Any]]], selection: Selection) -> list[dict[str, Any]]:
         """Findings (rows of FINDINGS_SCHEMA as dicts) for the given canonical rows."""

@@ -165,6 +165,7 @@ class SQLiteBackend(Backend):
         self._plans: dict[str, tuple[str, list[str] | None]] = {}
         self._schema_key = ""
         self._materialized: dict[str, str] = {}
+        self._empty: dict[str, pa.Table] = {}
 
     # -- loading ---------------------------------------------------------------------------------
     def register(self, name: str, data: pa.Table) -> None:
@@ -282,9 +283,15 @@ class SQLiteBackend(Backend):
         cur = self.con.execute(text)
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
         if kinds is None or len(kinds) != len(names):
             kinds = ["any"] * len(names)
+        if not rows:  # the common case in real time: most rules find nothing
+            empty = self._empty.get(text)
+            if empty is None:
+                empty = pa.table([_from_kind(k, []) for k in kinds], names=names) if names else pa.table({})
+                self._empty[text] = empty
+            return empty
+        columns = list(zip(*rows, strict=True))
         arrays = [_from_kind(k, list(col)) for k, col in zip(kinds, columns, strict=True)]
         return pa.table(arrays, names=names) if names else pa.table({})
 
