@@ -33,7 +33,7 @@ _REPLICATE = {
 def base_region() -> Path:
     out = CACHE / "region-1m"
     if not (out / "fee_lines.parquet").exists():
-        subprocess.run([sys.executable, "-m", "medaudit", "synth", "--patients", "40000", "--months", "3",
+        subprocess.run([sys.executable, "-m", "medaudit", "synth", "--patients", "44000", "--months", "6",
                         "--seed", "7", "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     return out
 

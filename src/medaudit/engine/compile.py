@@ -29,6 +29,16 @@ UNFAITHFUL: dict[str, tuple[type[exp.Expression], ...]] = {
 }
 
 
+def _sqlite_date_parts(node: exp.Expression) -> exp.Expression:
+    """SQLite has no YEAR/MONTH/DAY: rewrite them to STRFTIME, which it has."""
+    fmt = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d", exp.DayOfMonth: "%d"}
+    for kind, pattern in fmt.items():
+        if type(node) is kind:
+            return exp.cast(exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(pattern), node.this]),
+                            "INTEGER")
+    return node
+
+
 def check_portable(tree: exp.Expression, dialect: str, what: str) -> None:
     for node in tree.walk():
         if isinstance(node, UNFAITHFUL.get(dialect, ())):
@@ -62,6 +72,8 @@ def compile_sql(sql: str, dialect: str, rename: dict[str, str] | None = None, wh
     if dialect == SOURCE_DIALECT:
         return tree.sql(dialect=dialect)
     check_portable(tree, dialect, what)
+    if dialect == "sqlite":
+        tree = tree.transform(_sqlite_date_parts)
     try:
         return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as exc:

@@ -13,9 +13,14 @@ def _dn(expr: str) -> str:
     return f"DATE_DIFF('day', DATE '{EPOCH}', CAST({expr} AS DATE))"
 
 
-def _age(birth: str, at: str) -> str:
-    ymd = "CAST(STRFTIME(CAST({} AS DATE), '%Y%m%d') AS INTEGER)"
-    return f"(({ymd.format(at)} - {ymd.format(birth)}) // 10000)"
+def _ymd(expr: str) -> str:
+    """yyyymmdd as an integer (YEAR/MONTH/DAY are integer extractions: ~7x cheaper than STRFTIME)."""
+    return f"(YEAR({expr}) * 10000 + MONTH({expr}) * 100 + DAYOFMONTH({expr}))"
+
+
+def _age(birth_ymd: str, at: str) -> str:
+    """Completed years between a yyyymmdd integer and a date/time."""
+    return f"(({_ymd(at)} - {birth_ymd}) // 10000)"
 
 
 def _match(kb_table: str, source: str) -> str:
@@ -37,7 +42,7 @@ SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.visit_type, e.med_type, e.adm_t
        e.setl_time, {_dn('e.setl_time')} AS setl_dn,
        e.dept_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
        e.medfee_sumamt_fen, e.fund_pay_fen, e.psn_pay_fen, e.dscg_way,
-       p.gend, p.brdy, {_age('p.brdy', 'e.adm_time')} AS age,
+       p.gend, p.brdy, {_ymd('p.brdy')} AS birth_ymd, {_age(_ymd('p.brdy'), 'e.adm_time')} AS age,
        CASE WHEN p.die_date IS NULL THEN NULL ELSE {_dn('p.die_date')} END AS die_dn,
        COALESCE(i.medins_lv, 0) AS medins_lv, i.fixmedins_type,
        COALESCE(i.guidance_flag, FALSE) AS guidance_flag,
@@ -69,7 +74,7 @@ SELECT f.line_id, f.mdtrt_id, e.psn_no, e.fixmedins_code, f.hilist_code, f.hilis
        COALESCE(f.selfpay_flag, FALSE) AS selfpay_flag, f.drord_bhvr,
        e.visit_type, e.med_type, e.adm_time, e.dscg_time, e.adm_dn, e.dscg_dn,
        e.dept_code AS enc_dept_code, e.insutype, e.psn_admdvs, e.medins_admdvs, e.dise_no,
-       e.gend, e.brdy, {_age('e.brdy', 'f.fee_ocur_time')} AS age,
+       e.gend, e.brdy, {_age('e.birth_ymd', 'f.fee_ocur_time')} AS age,
        e.medins_lv, e.fixmedins_type,
        md.code_prefix AS drug_prefix, mi.code_prefix AS item_prefix
 FROM fee_lines f

@@ -1,6 +1,7 @@
 -- 限二线用药: one scan of the patient's drug lines of the classes that have a second-line drug;
--- a running MAX over (patient, class) ordered by day gives the last first-line day on or before each
--- line's day (RANGE frame: same-day first-line lines count), compared with each instance's look-back.
+-- a running MAX over (patient, class) in tie order gives the day of the last first-line line strictly
+-- before each line, compared with each instance's look-back. "Before" (not "on the same day") keeps
+-- real-time findings a subset of batch findings: a first-line order entered later cannot exonerate.
 SELECT p.instance_id, s.mdtrt_id, s.line_id, CAST(NULL AS VARCHAR) AS related_line_id,
        s.amt_fen AS amount_fen, 'kb_drug:' || s.drug_prefix AS kb_ref,
        s.hilist_name, s.generic_name, s.restriction_text, s.drug_class, p.lookback_days, s.last_first_dn
@@ -9,8 +10,8 @@ FROM (
          d.generic_name, d.restriction_text, d.drug_class,
          COALESCE(d.second_line, FALSE) AS is_second,
          MAX(CASE WHEN COALESCE(d.second_line, FALSE) THEN NULL ELSE l.fee_dn END)
-           OVER (PARTITION BY l.psn_no, d.drug_class ORDER BY l.fee_dn
-                 RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_first_dn
+           OVER (PARTITION BY l.psn_no, d.drug_class ORDER BY l.fee_ocur_time, l.line_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_first_dn
   FROM line_ctx l
   JOIN kb_drug d ON d.code_prefix = l.drug_prefix
   LEFT JOIN (SELECT DISTINCT drug_class FROM kb_drug WHERE second_line) c ON c.drug_class = d.drug_class
