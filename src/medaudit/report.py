@@ -33,7 +33,8 @@ DETAIL_COLUMNS = [
     ("finding_id", "疑点编号"), ("rule_id", "规则编码"), ("rule_name", "规则名称"), ("rule_version", "规则版本"),
     ("result_type", "结果类型"), ("severity", "严重程度"), ("action", "处理方式"), ("fixmedins_code", "定点机构编码"),
     ("mdtrt_id", "就诊ID"), ("psn_no", "人员编号"), ("visit_type", "就诊类型"), ("setl_date", "结算日期"),
-    ("line_id", "违规明细"), ("related_line_id", "涉及明细"), ("amount_fen", "违规金额(元)"), ("reason", "违规内容"),
+    ("line_id", "违规明细"), ("related_line_id", "涉及明细"), ("dr_code", "责任医师代码"), ("dept_code", "科室代码"),
+    ("amount_fen", "违规金额(元)"), ("reason", "违规内容"),
     ("kb_ref", "知识依据"),
 ]
 

@@ -45,6 +45,8 @@ FINDINGS_SCHEMA = pa.schema([
     ("kb_table", pa.string()),
     ("kb_ref", pa.string()),
     ("evidence", pa.string()),
+    ("dr_code", pa.string()),
+    ("dept_code", pa.string()),
     ("visit_type", pa.string()),
     ("medins_admdvs", pa.string()),
     ("setl_date", pa.date32()),
@@ -140,6 +142,7 @@ def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], r
             "action": action, "severity": severity, "points": points, "category": template.category,
             "reason": render_reason(template, row), "kb_table": template.kb_table, "kb_ref": row["kb_ref"],
             "evidence": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
+            "dr_code": None, "dept_code": None,
             "visit_type": row["enc_visit_type"], "medins_admdvs": row["enc_medins_admdvs"],
             "setl_date": None if setl_dn is None else _EPOCH + dt.timedelta(days=int(setl_dn)),
             "versions": versions_json,
@@ -151,3 +154,16 @@ def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], r
 
 
 RAW_COLUMNS = (*CORE_COLUMNS, *(f"enc_{c}" for c in ENC_COLUMNS))
+
+
+def with_staff(findings: pa.Table, staff: pa.Table) -> pa.Table:
+    """Fill ``dr_code``/``dept_code`` from the FINDING_STAFF query's rows (keyed by encounter and line)."""
+    if findings.num_rows == 0 or staff.num_rows == 0:
+        return findings
+    by_key = {(r["mdtrt_id"], r["line_id"]): (r["dr_code"], r["dept_code"]) for r in staff.to_pylist()}
+    keys = zip(findings.column("mdtrt_id").to_pylist(), findings.column("line_id").to_pylist(), strict=True)
+    pairs = [by_key.get(k, (None, None)) for k in keys]
+    findings = findings.set_column(findings.schema.get_field_index("dr_code"), "dr_code",
+                                   pa.array([p[0] for p in pairs], pa.string()))
+    return findings.set_column(findings.schema.get_field_index("dept_code"), "dept_code",
+                               pa.array([p[1] for p in pairs], pa.string()))

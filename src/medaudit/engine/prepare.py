@@ -40,7 +40,7 @@ SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.visit_type, e.med_type, e.adm_t
        {_dn('COALESCE(e.dscg_time, e.adm_time)')} AS dscg_dn,
        {_dn('COALESCE(e.dscg_time, e.adm_time)')} - {_dn('e.adm_time')} AS los_days,
        e.setl_time, {_dn('e.setl_time')} AS setl_dn,
-       e.dept_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
+       e.dept_code, e.chfpdr_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
        e.medfee_sumamt_fen, e.fund_pay_fen, e.psn_pay_fen, e.dscg_way,
        p.gend, p.brdy, {_ymd('p.brdy')} AS birth_ymd, {_age(_ymd('p.brdy'), 'e.adm_time')} AS age,
        CASE WHEN p.die_date IS NULL THEN NULL ELSE {_dn('p.die_date')} END AS die_dn,
@@ -61,6 +61,8 @@ WHERE COALESCE(refund_flag, FALSE) AND init_line_id IS NOT NULL
 GROUP BY init_line_id
 """
 
+#: Only the columns some rule reads: line_ctx is the one line-scale table every rule scans, so each
+#: column costs every audit (encounter attributes stay in enc_ctx, one row per encounter).
 LINE_CTX = f"""
 SELECT f.line_id, f.mdtrt_id, e.psn_no, e.fixmedins_code, f.hilist_code, f.hilist_name,
        f.med_chrgitm_type,
@@ -69,12 +71,11 @@ SELECT f.line_id, f.mdtrt_id, e.psn_no, e.fixmedins_code, f.hilist_code, f.hilis
        f.pric_fen,
        f.amt_fen + COALESCE(r.r_amt, 0) AS amt_fen,
        f.fee_ocur_time, {_dn('f.fee_ocur_time')} AS fee_dn,
-       f.bilg_dr_code, f.bilg_dept_code, f.acord_dept_code, f.drug_trac_codg,
+       f.bilg_dr_code, f.bilg_dept_code, f.drug_trac_codg,
        COALESCE(f.trdn_flag, FALSE) AS trdn_flag, f.prd_days, f.daily_dose_milli, f.dose_unit,
        COALESCE(f.selfpay_flag, FALSE) AS selfpay_flag, f.drord_bhvr,
-       e.visit_type, e.med_type, e.adm_time, e.dscg_time, e.adm_dn, e.dscg_dn,
-       e.dept_code AS enc_dept_code, e.insutype, e.psn_admdvs, e.medins_admdvs, e.dise_no,
-       e.gend, e.brdy, {_age('e.birth_ymd', 'f.fee_ocur_time')} AS age,
+       e.visit_type, e.dept_code AS enc_dept_code, e.dise_no,
+       e.gend, {_age('e.birth_ymd', 'f.fee_ocur_time')} AS age,
        e.medins_lv, e.fixmedins_type,
        md.code_prefix AS drug_prefix, mi.code_prefix AS item_prefix
 FROM fee_lines f
@@ -94,3 +95,15 @@ PREPARED: list[tuple[str, str]] = [
     ("match_item", _match("kb_item", "fee_lines")),
     ("line_ctx", LINE_CTX),
 ]
+
+#: who is answerable for each finding (驾照式记分 scores 医保医师): the ordering doctor and department of
+#: the offending line, or the attending doctor and department of the encounter for encounter-level
+#: findings. Run once over all findings, not per rule.
+FINDING_STAFF = """
+SELECT k.mdtrt_id, k.line_id,
+       COALESCE(l.bilg_dr_code, e.chfpdr_code) AS dr_code,
+       COALESCE(l.bilg_dept_code, e.dept_code) AS dept_code
+FROM finding_keys k
+JOIN enc_ctx e ON e.mdtrt_id = k.mdtrt_id
+LEFT JOIN line_ctx l ON l.line_id = k.line_id
+"""

@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from medaudit.engine.backends.base import Backend
 from medaudit.engine.compile import compile_sql, compile_template, params_table
-from medaudit.engine.findings import empty_findings, finalize
-from medaudit.engine.prepare import PREPARED
+from medaudit.engine.findings import empty_findings, finalize, with_staff
+from medaudit.engine.prepare import FINDING_STAFF, PREPARED
 from medaudit.knowledge.tables import KB_TABLES
 from medaudit.rules.loader import RuleBase, check_columns
 from medaudit.rules.model import Instance, Template
@@ -101,7 +101,18 @@ def run_rules(backend: Backend, compiled: CompiledRuleSet, versions: Mapping[str
         parts.append(found)
         if progress:
             progress(tid, found.num_rows)
-    return pa.concat_tables(parts) if parts else empty_findings()
+    findings = pa.concat_tables(parts) if parts else empty_findings()
+    return attach_staff(backend, findings)
+
+
+def attach_staff(backend: Backend, findings: pa.Table) -> pa.Table:
+    """One lookup of the answerable doctor and department for every finding (see FINDING_STAFF)."""
+    if findings.num_rows == 0:
+        return findings
+    keys = findings.select(["mdtrt_id", "line_id"]).group_by(["mdtrt_id", "line_id"]).aggregate([])
+    backend.register("finding_keys", keys)
+    staff = backend.query(compile_sql(FINDING_STAFF, backend.dialect, what="finding staff"))
+    return with_staff(findings, staff)
 
 
 def audit(backend: Backend, claims: Mapping[str, pa.Table | list[Path]], kb: KnowledgeLike | None,

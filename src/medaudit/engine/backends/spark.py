@@ -158,7 +158,9 @@ class SparkBackend(Backend):
 
     def __init__(self, master: str | None = None, app_name: str = "medaudit", spark: SparkSession | None = None,
                  conf: dict[str, str] | None = None, shuffle_partitions: int | None = None,
-                 driver_memory: str | None = None, broadcast: Iterable[str] = ()) -> None:
+                 driver_memory: str | None = None, broadcast: Iterable[str] = (), cache: bool = True) -> None:
+        """``cache=False`` leaves prepared relations as plain views: right when only one template runs
+        (golden cases), wrong for a rule pack, where every template re-reads ``line_ctx``."""
         sql = _import_pyspark()
         self._own_session = spark is None
         if spark is None:
@@ -185,6 +187,7 @@ class SparkBackend(Backend):
                 spark.conf.set(key, value)
         self.spark: SparkSession = spark
         self._broadcast = set(broadcast)
+        self._cache = cache
         self._views: set[str] = set()
         self._cached: dict[str, DataFrame] = {}
 
@@ -218,8 +221,9 @@ class SparkBackend(Backend):
         from pyspark import StorageLevel
 
         df = self._analyse(sql, what=f"预处理 {name}")
-        df = df.persist(StorageLevel.MEMORY_AND_DISK)
-        self._replace_view(name, df, cached=True)
+        if self._cache:
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        self._replace_view(name, df, cached=self._cache)
 
     def query(self, sql: str) -> pa.Table:
         df = self._analyse(sql)
