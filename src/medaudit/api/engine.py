@@ -9,6 +9,7 @@ sequence as ``runner.audit`` without reloading what does not change.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from medaudit.engine.runner import (
     load_params,
     prepare,
 )
+from medaudit.errors import RuleError
 from medaudit.rules.loader import RuleBase, check_columns
 from medaudit.rules.model import Instance
 from medaudit.schema import TABLES
@@ -52,7 +54,21 @@ class RealtimeEngine:
         self.templates = rulebase.templates
         self.max_lookback = max((self.templates[t].lookback_days for t in self.compiled.active), default=0)
         for _ in range(2):  # plan every query (the second pass sees the prepared tables' final types)
-            self.evaluate({}, Selection(tuple(self.compiled.active)))
+            self._warm()
+
+    def _warm(self) -> None:
+        """Run every prepared relation and template once, naming the one SQLite cannot execute."""
+        self.load({})
+        steps: list[tuple[str, str | None, str]] = [(f"预处理 {n}", n, q) for n, q in self.compiled.prepared]
+        steps += [(f"规则模板 {t}", None, self.compiled.sql[t]) for t in self.compiled.active]
+        for what, name, sql in steps:
+            try:
+                if name is None:
+                    self.backend.query(sql)
+                else:
+                    self.backend.materialize(name, sql)
+            except sqlite3.Error as exc:
+                raise RuleError(f"{what} 的SQL在SQLite上无法执行 / {what} cannot run on SQLite: {exc}") from exc
 
     # -- selection -------------------------------------------------------------------------------
     def select(self, stage: str | None, scenes: set[str], rule_ids: list[str] | None) -> Selection:
