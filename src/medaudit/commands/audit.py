@@ -45,8 +45,10 @@ def _canonical_input(src: str, out: Path) -> str:
     canonical = out / "canonical"
     console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {canonical}[/]")
     report = ingest(path, canonical)
-    for line in report.summary_lines():
-        console.print("  " + line)
+    for name, rep in report.tables.items():
+        console.print(f"  {name:13s} read {rep.read:,} = accepted {rep.accepted:,} + quarantined {rep.quarantined:,}")
+    for notice in report.notices:
+        console.print(f"  [yellow]{notice}[/]")
     return str(canonical)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from medaudit.cli import app
@@ -24,7 +26,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) 
     from medaudit.rules.loader import load_rulebase
 
     rb = load_rulebase()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for t in _templates().values():
         n = sum(1 for i in rb.instances.values() if i.template == t.id and i.enabled)
         rows.append({"id": t.id, "name": t.name, "category": t.category, "result_type": t.result_type,
@@ -64,7 +66,7 @@ def test_cmd(
     from medaudit.rules.golden import compare, load_cases, run_case
 
     ids = [template_id] if template_id else list(_templates())
-    results = []
+    results: list[dict[str, Any]] = []
     for tid in ids:
         if tid not in _templates():
             raise RuleError(f"未知规则模板 / unknown template: {tid}")

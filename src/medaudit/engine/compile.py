@@ -29,7 +29,7 @@ UNFAITHFUL: dict[str, tuple[type[exp.Expression], ...]] = {
 }
 
 
-def _sqlite_date_parts(node: exp.Expression) -> exp.Expression:
+def _sqlite_date_parts(node: exp.Expr) -> exp.Expr:
     """SQLite has no YEAR/MONTH/DAY: rewrite them to STRFTIME, which it has."""
     fmt = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d", exp.DayOfMonth: "%d"}
     for kind, pattern in fmt.items():
@@ -39,7 +39,7 @@ def _sqlite_date_parts(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def check_portable(tree: exp.Expression, dialect: str, what: str) -> None:
+def check_portable(tree: exp.Expr, dialect: str, what: str) -> None:
     for node in tree.walk():
         if isinstance(node, UNFAITHFUL.get(dialect, ())):
             raise RuleError(f"{what} 使用了 {dialect} 无法忠实执行的语法 {type(node).__name__}：{node.sql()[:80]} / "

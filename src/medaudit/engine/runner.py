@@ -27,8 +27,11 @@ _PARAM_TYPES = {"int": pa.int64(), "str": pa.string(), "bool": pa.bool_()}
 
 
 class KnowledgeLike(Protocol):
-    tables: Mapping[str, pa.Table]
-    versions: Mapping[str, str]
+    @property
+    def tables(self) -> Mapping[str, pa.Table]: ...
+
+    @property
+    def versions(self) -> Mapping[str, str]: ...
 
 
 def params_arrow(template: Template, instances: list[Instance]) -> pa.Table:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Backend
 
 
-def get_backend(name: str, **options: object) -> Backend:
+def get_backend(name: str, **options: Any) -> Backend:
     if name == "duckdb":
         from .duckdb import DuckDBBackend
 
-        return DuckDBBackend(**options)  # type: ignore[arg-type]
+        return DuckDBBackend(**options)
     if name == "sqlite":
         from .sqlite import SQLiteBackend  # type: ignore[import-not-found]
 
