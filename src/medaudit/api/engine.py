@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from medaudit.engine.backends.sqlite import SQLiteBackend
-from medaudit.engine.findings import finalize
+from medaudit.engine.findings import finalize_rows
 from medaudit.engine.runner import (
     CompiledRuleSet,
     KnowledgeLike,
@@ -124,8 +124,7 @@ class RealtimeEngine:
             insts: list[Instance] = self.compiled.active[tid]
             if selection.instances is not None:
                 insts = [i for i in insts if i.id in selection.instances]
-            found = finalize(raw, tpl, insts, self.rulebase, self.versions)
-            out.extend(found.to_pylist())
+            out.extend(finalize_rows(raw, tpl, insts, self.rulebase, self.versions))
         return out
 
     def close(self) -> None:

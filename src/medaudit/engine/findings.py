@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from medaudit.engine.compile import ENC_COLUMNS
 from medaudit.engine.prepare import EPOCH
@@ -111,18 +110,26 @@ def render_reason(template: Template, row: dict[str, Any]) -> str:
         return f"{template.name}（原因模板错误: {exc}）"
 
 
-def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
-             versions: dict[str, str]) -> pa.Table:
-    """Scope-filter raw rows and turn them into finding rows with ids, reasons and evidence."""
-    by_id = {i.id: i for i in instances}
+def _raw_order(row: dict[str, Any]) -> tuple[str, ...]:
+    """Deterministic processing order (NULLs first), so the same duplicate wins on every engine."""
+    return tuple("" if row[c] is None else "\x01" + str(row[c])
+                 for c in ("mdtrt_id", "line_id", "related_line_id", "instance_id", "kb_ref"))
+
+
+def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
+                  versions: dict[str, str]) -> list[dict[str, Any]]:
+    """Scope-filter raw rows and turn them into finding rows with ids, reasons and evidence.
+
+    Plain Python on purpose: raw rows are findings-scale (a few per request in real time, a small
+    share of lines in batch), where Arrow kernels cost more than they save.
+    """
     if raw.num_rows == 0:
-        return empty_findings()
+        return []
+    by_id = {i.id: i for i in instances}
     versions_json = json.dumps(versions, ensure_ascii=False, sort_keys=True)
-    out: dict[str, list[Any]] = {f.name: [] for f in FINDINGS_SCHEMA}
+    out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    order = [(c, "ascending") for c in ("mdtrt_id", "line_id", "related_line_id", "instance_id", "kb_ref")]
-    raw = raw.take(pc.sort_indices(raw, sort_keys=order))
-    for row in raw.to_pylist():
+    for row in sorted(raw.to_pylist(), key=_raw_order):
         inst = by_id.get(row["instance_id"])
         if inst is None or not _in_scope(inst, row):
             continue
@@ -133,7 +140,7 @@ def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], r
         action, severity, points, name = rulebase.describe(inst)
         evidence = {k: _plain(row[k]) for k in template.evidence}
         setl_dn = row["enc_setl_dn"]
-        values = {
+        out.append({
             "finding_id": fid, "rule_id": template.id, "rule_name": name, "rule_version": template.version,
             "instance_id": inst.id, "instance_version": inst.version, "mdtrt_id": row["mdtrt_id"],
             "psn_no": row["enc_psn_no"], "fixmedins_code": row["enc_fixmedins_code"],
@@ -146,11 +153,16 @@ def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], r
             "visit_type": row["enc_visit_type"], "medins_admdvs": row["enc_medins_admdvs"],
             "setl_date": None if setl_dn is None else _EPOCH + dt.timedelta(days=int(setl_dn)),
             "versions": versions_json,
-        }
-        for k, v in values.items():
-            out[k].append(v)
-    table = pa.table(out, schema=FINDINGS_SCHEMA)
-    return table.take(pc.sort_indices(table, [("mdtrt_id", "ascending"), ("finding_id", "ascending")]))
+        })
+    out.sort(key=lambda r: (r["mdtrt_id"], r["finding_id"]))
+    return out
+
+
+def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
+             versions: dict[str, str]) -> pa.Table:
+    """:func:`finalize_rows` as an Arrow table of FINDINGS_SCHEMA."""
+    rows = finalize_rows(raw, template, instances, rulebase, versions)
+    return pa.Table.from_pylist(rows, schema=FINDINGS_SCHEMA) if rows else empty_findings()
 
 
 RAW_COLUMNS = (*CORE_COLUMNS, *(f"enc_{c}" for c in ENC_COLUMNS))
