@@ -223,7 +223,8 @@ async def _analyse(request: Request, infno: str) -> Response:
             warnings.append({"path": "data.trig_scen",
                              "message": f"触发场景{mapped.trig_scen}不属于{infno}（3101: 1–5 事前；3102: 6–9 事中），按场景执行 / "
                                         f"trig_scen {mapped.trig_scen} does not belong to {infno}; run as the scene says"})
-    stage, scenes = scenes_for(mapped.trig_scen, mapped.remote)
+    chronic = any(e.get("visit_type") == "chronic" for e in mapped.curr_encounters)
+    stage, scenes = scenes_for(mapped.trig_scen, mapped.remote, chronic)
     if mapped.trig_scen is None and mapped.rule_ids:
         selection = engine.select(None, set(), mapped.rule_ids)
     else:

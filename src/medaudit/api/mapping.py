@@ -487,12 +487,15 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     }
 
 
-def scenes_for(trig: str | None, remote: bool) -> tuple[str | None, set[str]]:
-    """(stage, scenes) a trigger scene selects: 1–5 事前, 6–9 事中; 门诊 1,2,6,7 → 门急诊/购药; 住院 3,4,5,8,9."""
+def scenes_for(trig: str | None, remote: bool, chronic: bool = False) -> tuple[str | None, set[str]]:
+    """(stage, scenes) a trigger scene selects: 1–5 事前, 6–9 事中; 门诊 1,2,6,7 → 门急诊/购药; 住院 3,4,5,8,9;
+    异地就医 when the patient's pool differs from the institution's; 门诊慢特病 for a 门慢门特 visit."""
     if trig is None:
         return None, set()
     stage = "事前" if trig in ("1", "2", "3", "4", "5") else "事中"
     scenes = {"门急诊", "购药"} if trig in OUTPATIENT_SCENES else {"住院"}
     if remote:
         scenes.add("异地就医")
+    if chronic:
+        scenes.add("门诊慢特病")
     return stage, scenes
