@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 PATIENTS ?= 20000
 MONTHS ?= 3
+SERVE ?= 1
+PORT ?= 8000
 
 .PHONY: demo test bench lock lint venv clean
 
@@ -19,8 +21,11 @@ $(VENV)/.installed: $(BIN)/uv requirements/lock.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
+# generates a region, exports it as national centre tables, ingests, audits, evaluates, then serves
+# the real-time API (SERVE=0 to stop after the audit)
 demo: venv
-	$(BIN)/medaudit demo --out $(DEMO_DIR) --patients $(PATIENTS) --months $(MONTHS)
+	$(BIN)/medaudit demo --out $(DEMO_DIR) --patients $(PATIENTS) --months $(MONTHS) --port $(PORT) \
+	  $(if $(filter 1,$(SERVE)),--serve,--no-serve)
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

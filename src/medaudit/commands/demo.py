@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -16,6 +17,8 @@ def demo_cmd(
     patients: int = typer.Option(20000, "--patients", help="参保人数 / insured persons"),
     months: int = typer.Option(3, "--months", help="月数 / months"),
     seed: int = typer.Option(2025, "--seed", help="随机种子 / seed"),
+    serve: bool = typer.Option(False, "--serve/--no-serve", help="完成后启动实时审核接口 / then serve the real-time API"),
+    port: int = typer.Option(8000, "--port", help="接口端口 / API port"),
 ) -> None:
     """演示：生成合成统筹区、全量审核、评估 / demo: synthesise a region, audit it, evaluate."""
     from medaudit.commands.audit import summary_rows
@@ -72,4 +75,45 @@ def demo_cmd(
     console.print(f"  中心表导出 / exports:      {exports}/  → 接入结果 / ingested: {canonical}/")
     console.print(f"  疑点 / findings:           {audit_out / 'findings.parquet'}  (按统筹区/月分区: {audit_out / 'findings'}/)")
     console.print(f"  Excel 报告 / report:       {audit_out / 'report.xlsx'}")
-    console.print("  实时审核接口 / real-time API:  medaudit keys create --institution <机构编码>; medaudit serve")
+    sample, key = _realtime_sample(out, result, port)
+    console.print(f"  3101 示例请求 / sample request: {sample}")
+    console.print("\n[bold]实时审核（事前提醒/事中审核）/ real-time audit:[/]")
+    console.print(f"  curl -s -X POST http://127.0.0.1:{port}/api/3101 -H 'X-API-Key: {key}' "
+                  f"-H 'Content-Type: application/json' --data-binary @{sample}")
+    if serve:
+        import uvicorn
+
+        from medaudit.api.app import create_app
+
+        console.print(f"[bold green]启动实时审核接口 / serving the API on http://127.0.0.1:{port} (Ctrl-C 结束)[/]")
+        uvicorn.run(create_app(database_url=_state_url(out), history_url=_history_url(out)),
+                    host="127.0.0.1", port=port, log_level="warning")
+
+
+def _state_url(out: Path) -> str:
+    return f"sqlite:///{(out / 'state.db').resolve()}"
+
+
+def _history_url(out: Path) -> str:
+    return f"sqlite:///{(out / 'history.db').resolve()}"
+
+
+def _realtime_sample(out: Path, result: Any, port: int) -> tuple[Path, str]:
+    """A 3101 request (national envelope) built from a synthetic encounter with an intercepting
+    violation, and an API key for its institution, so the first curl shows a real answer."""
+    import json
+
+    from medaudit.api.dto import request_for
+    from medaudit.store.state import StateStore
+
+    labels = {r["violation_type"]: r["mdtrt_id"] for r in result.labels.to_pylist()}
+    mdtrt_id = next((labels[t] for t in ("drug_gender", "drug_age", "drug_level", "item_gender") if t in labels),
+                    result.tables["encounters"].column("mdtrt_id")[0].as_py())
+    data = request_for(result.tables, mdtrt_id, trig_scen="2")
+    institution = data["patient_dtos"][0]["fsi_encounter_dtos"][-1]["medins_id"]
+    path = out / "sample-3101.json"
+    envelope = {"infno": "3101", "msgid": f"DEMO{mdtrt_id}", "infver": "V1.0", "fixmedins_code": institution,
+                "input": {"data": data}}
+    path.write_text(json.dumps(envelope, ensure_ascii=False, indent=2), encoding="utf-8")
+    key = StateStore(_state_url(out)).create_key(institution, "demo")
+    return path, key
