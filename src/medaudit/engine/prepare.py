@@ -39,6 +39,8 @@ SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.visit_type, e.med_type, e.adm_t
        {_dn('e.adm_time')} AS adm_dn,
        {_dn('COALESCE(e.dscg_time, e.adm_time)')} AS dscg_dn,
        {_dn('COALESCE(e.dscg_time, e.adm_time)')} - {_dn('e.adm_time')} AS los_days,
+       CASE WHEN e.dscg_time IS NULL AND e.visit_type = 'inpatient' THEN 2147483647
+            ELSE {_dn('COALESCE(e.dscg_time, e.adm_time)')} END AS stay_end_dn,
        e.setl_time, {_dn('e.setl_time')} AS setl_dn,
        e.dept_code, e.chfpdr_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
        e.medfee_sumamt_fen, e.fund_pay_fen, e.psn_pay_fen, e.dscg_way,
