@@ -164,13 +164,18 @@ class SparkBackend(Backend):
         sql = _import_pyspark()
         self._own_session = spark is None
         if spark is None:
-            require_java()
+            # under spark-submit the JVM is already up and its --master/--conf are authoritative
+            submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+            if not submitted:
+                require_java()
             builder = sql.SparkSession.builder.appName(app_name)
-            if master:
+            if master and not submitted:
                 builder = builder.master(master)
-            elif not os.environ.get("MASTER") and "spark.master" not in (conf or {}):
+            elif not submitted and not os.environ.get("MASTER") and "spark.master" not in (conf or {}):
                 builder = builder.master("local[*]")
-            settings: dict[str, str] = {"spark.ui.showConsoleProgress": "false", **SESSION_CONF}
+            # findings are collected to the driver as Arrow; 1g (Spark's default cap) is too small for a province
+            settings: dict[str, str] = {"spark.ui.showConsoleProgress": "false",
+                                        "spark.driver.maxResultSize": "4g", **SESSION_CONF}
             if shuffle_partitions:
                 settings["spark.sql.shuffle.partitions"] = str(int(shuffle_partitions))
             if driver_memory:
