@@ -16,10 +16,14 @@ class DuckDBBackend(Backend):
     dialect: ClassVar[str] = "duckdb"
 
     def __init__(self, memory_limit: str | None = None, threads: int = 0, temp_dir: str | None = None,
-                 database: str = ":memory:") -> None:
-        self.con = duckdb.connect(database)
+                 database: str | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="medaudit-duckdb-") if temp_dir is None else None
         spill = temp_dir or (self._tmp.name if self._tmp else None)
+        if database is None:
+            # With a memory limit, the prepared relations live in a scratch database file so the
+            # buffer manager can evict them; an in-memory database keeps them resident past the limit.
+            database = f"{spill}/audit.duckdb" if memory_limit and spill else ":memory:"
+        self.con = duckdb.connect(database)
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
