@@ -127,7 +127,7 @@ def spark_schema(schema: pa.Schema) -> StructType:
 
 
 def _conform_for_spark(data: pa.Table) -> pa.Table:
-    """Arrow values Spark accepts unchanged: timestamps in µs, dictionaries decoded, large strings plain."""
+    """Arrow values Spark reads faithfully: timestamps in µs, dictionaries decoded, no empty batches."""
     cols = []
     for f, col in zip(data.schema, data.columns, strict=True):
         t = f.type
@@ -138,7 +138,11 @@ def _conform_for_spark(data: pa.Table) -> pa.Table:
         elif pa.types.is_large_string(t):
             col = col.cast(pa.string())
         cols.append(col)
-    return pa.Table.from_arrays(cols, names=data.column_names)
+    table = pa.Table.from_arrays(cols, names=data.column_names)
+    # PySpark 4.3 silently drops every record batch after an empty one (pa.concat_tables of a table
+    # with no rows makes one): hand it only non-empty batches.
+    batches = [b for b in table.to_batches() if b.num_rows]
+    return pa.Table.from_batches(batches, schema=table.schema)
 
 
 def _is_small(name: str) -> bool:
