@@ -111,9 +111,12 @@ def render_reason(template: Template, row: dict[str, Any]) -> str:
 
 
 def _raw_order(row: dict[str, Any]) -> tuple[str, ...]:
-    """Deterministic processing order (NULLs first), so the same duplicate wins on every engine."""
-    return tuple("" if row[c] is None else "\x01" + str(row[c])
-                 for c in ("mdtrt_id", "line_id", "related_line_id", "instance_id", "kb_ref"))
+    """Deterministic processing order (NULLs first) ending with the whole row, so when two raw rows
+    share a finding id the same one wins on every engine, whatever order the engine returned."""
+    key = tuple("" if row[c] is None else "\x01" + str(row[c])
+                for c in ("mdtrt_id", "line_id", "related_line_id", "instance_id", "kb_ref"))
+    whole = json.dumps({k: _plain(v) for k, v in row.items()}, sort_keys=True, default=str, ensure_ascii=False)
+    return (*key, whole)
 
 
 def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,

@@ -10,17 +10,27 @@ x AS (
   FROM line_ctx l
   WHERE NOT l.selfpay_flag
     AND l.item_prefix IN (SELECT code_a FROM rel UNION SELECT code_b FROM rel)
+),
+pairs AS (
+  -- one relation per line pair when the knowledge lists several (included before exclusive,
+  -- day before encounter), so the evidence is the same on every engine
+  SELECT b.mdtrt_id, b.line_id, a.line_id AS related_line_id, b.amt_fen, a.hilist_name AS name_a,
+         b.hilist_name AS name_b, r.code_a, r.code_b, r.relation, r.time_window, r.note,
+         ROW_NUMBER() OVER (PARTITION BY b.line_id, a.line_id
+                            ORDER BY r.relation DESC, r.time_window, r.code_a, r.code_b) AS rn
+  FROM rel r
+  JOIN x a ON a.item_prefix = r.code_a
+  JOIN x b ON b.mdtrt_id = a.mdtrt_id AND b.item_prefix = r.code_b
+  WHERE a.line_id <> b.line_id
+    AND (r.time_window = 'encounter' OR a.fee_dn = b.fee_dn)
 )
-SELECT p.instance_id, b.mdtrt_id, b.line_id, a.line_id AS related_line_id,
-       b.amt_fen AS amount_fen,
-       'kb_item_relation:' || r.code_a || '>' || r.code_b AS kb_ref,
-       a.hilist_name AS name_a, b.hilist_name AS name_b,
-       CASE r.relation WHEN 'included' THEN '内涵重复' ELSE '互斥' END AS relation_zh,
-       CASE r.time_window WHEN 'day' THEN '同一日' ELSE '同一次就诊' END AS window_zh,
-       COALESCE(r.note, '') AS note
-FROM rel r
-JOIN x a ON a.item_prefix = r.code_a
-JOIN x b ON b.mdtrt_id = a.mdtrt_id AND b.item_prefix = r.code_b
+SELECT p.instance_id, t.mdtrt_id, t.line_id, t.related_line_id,
+       t.amt_fen AS amount_fen,
+       'kb_item_relation:' || t.code_a || '>' || t.code_b AS kb_ref,
+       t.name_a, t.name_b,
+       CASE t.relation WHEN 'included' THEN '内涵重复' ELSE '互斥' END AS relation_zh,
+       CASE t.time_window WHEN 'day' THEN '同一日' ELSE '同一次就诊' END AS window_zh,
+       COALESCE(t.note, '') AS note
+FROM pairs t
 CROSS JOIN params p
-WHERE a.line_id <> b.line_id
-  AND (r.time_window = 'encounter' OR a.fee_dn = b.fee_dn)
+WHERE t.rn = 1
