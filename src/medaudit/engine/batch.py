@@ -64,6 +64,7 @@ def run_batch(folder: str, kb: KnowledgeLike | None, rulebase: RuleBase, engine:
     backend = get_backend(engine, **engine_options)
     try:
         compiled = CompiledRuleSet.build(rulebase, backend.dialect, template_ids)
+        backend.check_rules(compiled)  # load time: fail before reading a province's data
         start = time.perf_counter()
         claims: Mapping[str, pa.Table | list[Path]] = inputs
         findings = audit(backend, claims, kb, rulebase, progress=progress, compiled=compiled)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from medaudit.engine.runner import CompiledRuleSet
 
 
 class Backend(ABC):
@@ -29,6 +32,9 @@ class Backend(ABC):
     @abstractmethod
     def query(self, sql: str) -> pa.Table:
         """Run a query in this backend's dialect and return its rows."""
+
+    def check_rules(self, compiled: CompiledRuleSet) -> None:  # noqa: B027 - optional hook
+        """Refuse, before any data is read, rules this engine cannot run (engines that can tell)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
