@@ -16,9 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
-
-from benchmarks.bench_engine import _REPLICATE, CACHE, base_region
+from benchmarks.bench_engine import base_region, replicate
 
 _CHILD = """
 import json, sys
@@ -37,27 +35,6 @@ print(json.dumps({"seconds": r.seconds, "lines": r.lines, "findings": f.num_rows
                       f"{a}|{b}|{c}" for a, b, c in zip(f["finding_id"].to_pylist(), f["amount_fen"].to_pylist(),
                                                          f["reason"].to_pylist()))).encode()).hexdigest()}))
 """
-
-
-def replicate(base: Path, target_lines: int) -> Path:
-    """The base region copied ``factor`` times with suffixed ids (same layout as bench_engine's copies)."""
-    con = duckdb.connect()
-    row = con.execute(f"SELECT COUNT(*) FROM '{base}/fee_lines.parquet'").fetchone()
-    factor = max(1, round(target_lines / int(row[0] if row else 1)))
-    if factor == 1:
-        return base
-    out = CACHE / f"region-x{factor}"
-    if (out / "fee_lines.parquet").exists():
-        return out
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("institutions", "staff"):
-        if (base / f"{name}.parquet").exists():
-            con.execute(f"COPY (SELECT * FROM '{base}/{name}.parquet') TO '{out}/{name}.parquet' (FORMAT parquet)")
-    for name, select in _REPLICATE.items():
-        if (base / f"{name}.parquet").exists():
-            con.execute(f"COPY ({select} FROM '{base}/{name}.parquet', range({factor}) t(r)) "
-                        f"TO '{out}/{name}.parquet' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
-    return out
 
 
 def run(folder: Path, engine: str, master: str) -> dict[str, float | int | str]:
