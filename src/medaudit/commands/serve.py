@@ -43,7 +43,7 @@ def serve(
     typer.echo(f"规则模板 {n} 个已编译为 SQLite / {n} templates compiled for SQLite; "
                f"listening on http://{host}:{port} with {workers} worker(s)")
     uvicorn.run("medaudit.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False)
+                log_level=log_level, access_log=False, http="medaudit.api.protocol:NoDelayH11Protocol")
 
 
 @keys_app.command("create")
