@@ -127,6 +127,38 @@ async def _drive(url: str, key: str, bodies: list[bytes], rate: int, seconds: fl
             "errors": errors, "stages": {k: (_pct(v, 0.5), _pct(v, 0.99)) for k, v in stages.items()}}
 
 
+_WRK_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "%(key)s"
+local f = io.open("%(body)s", "rb"); wrk.body = f:read("*a"); f:close()
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %%.1f %%.2f %%.2f %%.2f %%d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _wrk(url: str, key: str, body: bytes, tmp: Path, seconds: float) -> None:
+    """Closed-loop load from wrk (C, so the load generator does not steal the workers' CPU the way a
+    Python client does): throughput and latency at 1, 4 and 16 connections."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        print("wrk not installed (apt-get install wrk): closed-loop figures skipped")
+        return
+    (tmp / "body.json").write_bytes(body)
+    (tmp / "post.lua").write_text(_WRK_LUA % {"key": key, "body": tmp / "body.json"})
+    print(f"{'conns':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} errors   (wrk, closed loop)")
+    for conns in (1, 4, 16):
+        out = subprocess.run(["wrk", "-t1", f"-c{conns}", f"-d{max(2, int(seconds))}s", "-s", str(tmp / "post.lua"),
+                              f"{url}/api/3101"], capture_output=True, text=True).stdout
+        line = next((ln for ln in out.splitlines() if ln.startswith("WRK ")), "")
+        if line:
+            rps, p50, p99, mx, errs = line.split()[1:]
+            print(f"{conns:>6} {float(rps):>8.0f} {float(p50):>8.2f} {float(p99):>8.2f} {float(mx):>8.2f} {errs:>6}")
+
+
 def main() -> None:
     import httpx
 
@@ -167,6 +199,7 @@ def main() -> None:
         print(f"api: 20-line outpatient prescription, {PATIENTS} patients × 6 history visits, "
               f"{sample['rules_run']} rule templates run per request, history encounters read {sample['history_encounters']}, "
               f"results in sample {len(sample['result'])}; serve --workers 2; {seconds:g}s per rate")
+        _wrk(url, key, bodies[1], tmp, seconds)
         print(f"{'rate':>6} {'sent':>6} {'achieved':>9} {'p50 ms':>8} {'p99 ms':>8}  errors   | in-process p50/p99 ms: "
               "parse  history  rules  serialise  store")
         for rate in RATES:
