@@ -8,7 +8,6 @@ a subset of the batch findings on the whole encounter (DESIGN.md, as-of semantic
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -116,41 +115,22 @@ def test_prefix_rewrite_keeps_semantics() -> None:
     assert len(results[0]) == 6  # X, XA11, XA11DAW036A0 | X, XB | X
 
 
-def _synth_generate():  # type: ignore[no-untyped-def]
-    try:
-        mod = importlib.import_module("medaudit.synth")
-    except ImportError:
-        return None
-    return getattr(mod, "generate", None)
-
-
 def test_synthetic_region_identical_on_sqlite() -> None:
     """A small synthetic region (medaudit.synth) audited by the whole rule base on both engines."""
-    generate = _synth_generate()
     from medaudit.engine.backends.duckdb import DuckDBBackend
+    from medaudit.knowledge import default_knowledge
     from medaudit.rules import load_rulebase
+    from medaudit.synth import SynthConfig, generate
 
     rulebase = load_rulebase()
-    if generate is None:
-        # the generator has not landed yet: audit every golden case's claims with the full rule base
-        cases = [c for t in TEMPLATES for c in load_cases(t)]
-        datasets = [(c.claims, _KB(c.knowledge)) for c in cases]
-    else:
-        from medaudit.knowledge import default_knowledge
-        from medaudit.synth import SynthConfig
-
-        region = generate(SynthConfig(patients=300, months=2, seed=7))
-        datasets = [(dict(region.tables), default_knowledge())]
-    assert datasets
-    for claims, kb in datasets:
-        duck = DuckDBBackend()
-        lite = SQLiteBackend()
-        try:
-            batch = audit(duck, claims, kb, rulebase)
-            realtime = audit(lite, claims, kb, rulebase)
-        finally:
-            duck.close()
-            lite.close()
-        assert _diff(batch, realtime) == []
-        if generate is not None:
-            assert batch.num_rows > 0  # the region has injected violations for the rules to find
+    region = generate(SynthConfig(patients=300, months=2, seed=7))
+    duck = DuckDBBackend()
+    lite = SQLiteBackend()
+    try:
+        batch = audit(duck, dict(region.tables), default_knowledge(), rulebase)
+        realtime = audit(lite, dict(region.tables), default_knowledge(), rulebase)
+    finally:
+        duck.close()
+        lite.close()
+    assert _diff(batch, realtime) == []
+    assert batch.num_rows > 0  # the region has injected violations for the rules to find
