@@ -54,7 +54,7 @@ def _keys(findings: pa.Table) -> set[tuple[str, str]]:
 
 #: templates whose finding a LATER line can withdraw, so a partial encounter may legitimately show a
 #: finding the whole encounter does not (分解收费: the panel billed after its components).
-NON_MONOTONE = {"decomposed_charge": "组合项目后补收 / the panel billed later withdraws the finding"}
+NON_MONOTONE: dict[str, str] = {}
 
 
 def test_non_monotone_list_is_current() -> None:
