@@ -431,6 +431,18 @@ def _alive(w: World, psn: int, last_day: int) -> bool:
     return die == 0 or last_day <= die
 
 
+def _walk_in(w: World, psn: int, day: int, pharmacy_share: float) -> int | None:
+    """A new clean outpatient visit or pharmacy purchase of ``psn`` on ``day`` (None if none fits)."""
+    vt = "pharmacy" if w.rng.random() < pharmacy_share else "outpatient"
+    tm = w.template_for(vt, psn, day)
+    if tm is None:
+        return None
+    inst = w.institution_for(vt, w.templates[tm].min_level, bool(w.pat.remote[psn]))
+    if inst is None:
+        return None
+    return int(w.new_encounter(psn, inst, vt, tm, day))
+
+
 @scheme("outpatient_during_stay", "住院期间门诊或药店购药", rate=0.03, phase="encounter", eligible=stays)
 def _outpatient_during_stay(w: World, s: int) -> bool:
     a, b = w.span(s)
@@ -438,14 +450,9 @@ def _outpatient_during_stay(w: World, s: int) -> bool:
         return False
     psn = int(w.enc["psn"][s])
     day = a + 1 + int(w.rng.integers(0, b - a - 1))
-    vt = "pharmacy" if w.rng.random() < 0.5 else "outpatient"
-    tm = w.template_for(vt, psn, day)
-    if tm is None:
+    e = _walk_in(w, psn, day, pharmacy_share=0.5)
+    if e is None:
         return False
-    inst = w.institution_for(vt, w.templates[tm].min_level, bool(w.pat.remote[psn]))
-    if inst is None:
-        return False
-    e = w.new_encounter(psn, inst, vt, tm, day)
     w.used[[s, e]] = True
     w.label("outpatient_during_stay", e, basis="fund_pay", note="住院期间发生门诊/购药结算")
     return True
@@ -516,14 +523,9 @@ def _after_death(w: World, psn: int) -> bool:
     day = die + 1 + int(w.rng.integers(0, max(1, min(20, w.end - die - 2))))
     if day >= w.end:
         return False
-    vt = "pharmacy" if w.rng.random() < 0.4 else "outpatient"
-    tm = w.template_for(vt, psn, day)
-    if tm is None:
+    e = _walk_in(w, psn, day, pharmacy_share=0.4)
+    if e is None:
         return False
-    inst = w.institution_for(vt, w.templates[tm].min_level, bool(w.pat.remote[psn]))
-    if inst is None:
-        return False
-    e = w.new_encounter(psn, inst, vt, tm, day)
     w.used[e] = True
     w.label("after_death", e, basis="fund_pay", note="参保人死亡后发生结算")
     return True
