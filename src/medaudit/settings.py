@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from medaudit.schema.codes import DEFAULT_OUT_SETL_FLAG_CODES, check_out_setl_config
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +28,18 @@ class Settings(BaseSettings):
     #: real-time history store (SQLAlchemy URL); PostgreSQL in production.
     history_url: str = "sqlite:///medaudit-history.db"
     debug: bool = False
+    #: 3101/3102 whose rule_ids name a rule this server does not know: False audits them with the rules
+    #: the trigger scene selects (and says so in a warning); True refuses them with a 400.
+    reject_unknown_rule_ids: bool = False
+    #: regional 异地结算标志 dictionaries, JSON in MEDAUDIT_OUT_SETL_FLAG_CODES: 医保区划 prefix (or "*")
+    #: -> {code: local | remote | remote_in_province | remote_cross_province}, e.g.
+    #: {"*": {"0": "local", "1": "remote"}, "45": {"2": "local", "3": "remote_in_province", "4": "remote_cross_province"}}
+    out_setl_flag_codes: dict[str, dict[str, str]] = DEFAULT_OUT_SETL_FLAG_CODES
+
+    @field_validator("out_setl_flag_codes")
+    @classmethod
+    def _known_classes(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        return check_out_setl_config(value)
 
 
 @lru_cache(maxsize=1)

@@ -213,10 +213,6 @@ async def _analyse(request: Request, infno: str) -> Response:
                            f"but the API key is bound to {inst}")
     warnings = [w.as_dict() for w in mapped.warnings]
     engine = svc.engine
-    if mapped.rule_ids:
-        unknown = engine.unknown_rules(mapped.rule_ids)
-        if unknown:
-            warnings.append({"path": "data.rule_ids", "message": f"未知规则标识已忽略：{unknown[:10]} / unknown rule ids ignored"})
     if mapped.trig_scen is not None:
         fits = mapped.trig_scen in (("1", "2", "3", "4", "5") if infno == "3101" else ("6", "7", "8", "9"))
         if not fits:
@@ -225,10 +221,9 @@ async def _analyse(request: Request, infno: str) -> Response:
                                         f"trig_scen {mapped.trig_scen} does not belong to {infno}; run as the scene says"})
     chronic = any(e.get("visit_type") == "chronic" for e in mapped.curr_encounters)
     stage, scenes = scenes_for(mapped.trig_scen, mapped.remote, chronic)
-    if mapped.trig_scen is None and mapped.rule_ids:
-        selection = engine.select(None, set(), mapped.rule_ids)
-    else:
-        selection = engine.select(stage, scenes, mapped.rule_ids)
+    choice = engine.choose(stage, scenes, mapped.rule_ids, mapped.trig_scen is not None, bool(mapped.current_lines))
+    warnings[:0] = choice.warnings
+    selection = choice.selection
     t1 = time.perf_counter()
     added = _merge_history(svc, mapped, engine.lookback_days(selection))
     t2 = time.perf_counter()
@@ -237,7 +232,7 @@ async def _analyse(request: Request, infno: str) -> Response:
     results = _render(findings, mapped, engine)
     intercept = any(r["intercept_flag"] == "1" for r in results)
     payload = {"task_id": mapped.task_id, "intercept": intercept, "result": results, "warnings": warnings,
-               "rules_run": len(selection.templates), "history_encounters": added}
+               "rules_run": len(selection.templates), "packs": engine.packs, "history_encounters": added}
     t4 = time.perf_counter()
     if results:
         svc.state.record_results([{"jr_id": r["jr_id"], "rule_id": r["rule_id"], "rule_name": r["rule_name"],

@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from medaudit.schema.codes import HOSP_LV_LEVEL, MED_TYPE_VISIT
+from medaudit.schema.codes import (
+    HOSP_LV_LEVEL,
+    HOSP_LV_NAME_ZH,
+    LEVEL_ZH,
+    MED_TYPE_VISIT,
+    OUT_SETL_CLASS_ZH,
+    institution_type,
+    national_hosp_lv,
+    out_setl_dictionary,
+    physician_title,
+)
 
 from .errors import bad
 
@@ -189,14 +199,91 @@ def _kind_en(v: Any) -> str:
         type(v), "null")
 
 
-def _level(code: str | None) -> int:
+def _level(r: _Reader, code: str | None, path: str) -> tuple[int, str | None]:
+    """(level 0–3 the level rules see, national hosp_lv code) for ``medins_lv`` (DOMAIN.md §2.5)."""
     if code is None:
-        return 0
-    if code in HOSP_LV_LEVEL:
-        return HOSP_LV_LEVEL[code]
-    if code.isdigit() and len(code) == 1 and code in "0123":
-        return int(code)
-    return 0
+        r.warn(path, "医院等级缺失，按无等级处理（限医院等级、按等级限价的规则按无等级判断）",
+               "medins_lv missing; treated as unrated for the hospital-level rules")
+        return 0, None
+    hosp_lv = national_hosp_lv(code)
+    if hosp_lv is None:
+        r.warn(path, f"医院等级代码无法识别：{code[:10]!r}（应为国家医院等级代码01–14），按无等级处理",
+               f"unknown medins_lv {code[:10]!r} (national hospital grade codes are 01-14); treated as unrated")
+        return 0, None
+    level = HOSP_LV_LEVEL[hosp_lv]
+    if hosp_lv != code:
+        r.warn(path, f"医院等级代码{code!r}按国家代码{hosp_lv!r}（{HOSP_LV_NAME_ZH[hosp_lv]}，{LEVEL_ZH[level]}）读取",
+               f"medins_lv {code!r} read as the national code {hosp_lv!r}")
+    return level, hosp_lv
+
+
+def _institution_type(r: _Reader, code: str | None, medins_id: str, path: str) -> str:
+    """Canonical fixmedins_type: a ``P`` institution code is a pharmacy; else the ``medins_type`` code."""
+    if medins_id.startswith("P"):
+        return "pharmacy"
+    if code is None:
+        return "hospital"
+    kind = institution_type(code)
+    if kind is None:
+        r.warn(path, f"医疗机构类型代码无法识别：{code[:10]!r}（应为卫生机构分类代码如A1，或1定点医疗机构/2定点零售药店），"
+                     "按医疗机构处理", f"unknown medins_type {code[:10]!r}; treated as a hospital")
+        return "hospital"
+    return kind
+
+
+def _remote(r: _Reader, flag: str | None, path: str, region: str | None, regions_differ: bool,
+            codes: dict[str, dict[str, str]]) -> tuple[bool, bool]:
+    """(异地就医?, the region's out_setl_flag dictionary said so) for the current encounter.
+
+    The flag is read with the dictionary configured for the institution's region (DOMAIN.md §7); a code
+    outside it, or a flag that contradicts the two pooling regions, is a warning, and either sign of
+    异地 selects the 异地就医 rules — a misread flag must not switch them off.
+    """
+    if flag is None:
+        return regions_differ, False
+    key, dictionary = out_setl_dictionary(codes, region)
+    cls = dictionary.get(flag)
+    if cls is None:
+        basis = "异地" if regions_differ else "本地"
+        r.warn(path, f"异地结算标志{flag[:10]!r}不在本地区（{key}）配置的代码集{sorted(dictionary)}中，"
+                     f"按参保地与就医地统筹区判断为{basis}", f"out_setl_flag {flag[:10]!r} is not in the code set configured "
+                     f"for region {key!r} {sorted(dictionary)}; judged {'remote' if regions_differ else 'local'} "
+                     "from the pooling regions")
+        return regions_differ, False
+    flagged = cls != "local"
+    if flagged and not regions_differ:
+        r.warn(path, f"异地结算标志为{OUT_SETL_CLASS_ZH[cls]}，但参保地统筹区与就医地统筹区相同：按异地就医审核",
+               f"out_setl_flag says {cls} but the pooling regions are equal; audited as remote")
+    elif not flagged and regions_differ:
+        r.warn(path, "异地结算标志为本地，但参保地统筹区与就医地统筹区不同：按异地就医审核",
+               "out_setl_flag says local but the pooling regions differ; audited as remote")
+    return flagged or regions_differ, flagged
+
+
+def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[str, dict[str, Any]]) -> None:
+    """The ordering doctor as a staff row, with the title code read as GB/T 8561 (name never kept)."""
+    code = r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg")
+    raw = r.text(o.get("drord_dr_profttl"), f"{op}.drord_dr_profttl")
+    title: str | None = None
+    if raw is not None:
+        title, understood = physician_title(raw)
+        if not understood:
+            r.warn(f"{op}.drord_dr_profttl", f"医师职称代码无法识别：{raw[:10]!r}（应为专业技术职务代码231–235等，"
+                                               "或职务级别1–5），按未知处理",
+                   f"unknown drord_dr_profttl {raw[:10]!r} (GB/T 8561 title 231-235 or level 1-5); treated as unknown")
+    if code is None:
+        return
+    known = staff.get(code)
+    if known is not None:
+        if known["profttl"] is None:
+            known["profttl"] = title
+        elif title is not None and title != known["profttl"]:
+            r.warn(f"{op}.drord_dr_profttl", f"同一医师{code[:20]}的职称代码前后不一致，以先出现的为准",
+                   "the same doctor is sent with different titles; the first is kept")
+        return
+    staff[code] = {"staff_code": code, "staff_name": None, "role": "医师", "fixmedins_code": medins_id,
+                   "dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
+                   "dept_name": r.text(o.get("drord_dept_name"), f"{op}.drord_dept_name"), "profttl": title}
 
 
 def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> str | None:
@@ -210,7 +297,7 @@ def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> s
     return {"X": "09", "Z": "11", "T": "10", "C": "08"}.get(head)
 
 
-def _visit_type(med_type: str | None, med_mdtrt_type: str | None, medins_type: str | None,
+def _visit_type(med_type: str | None, med_mdtrt_type: str | None, fixmedins_type: str,
                 scen: str | None) -> str | None:
     if med_type and med_type in MED_TYPE_VISIT:
         return MED_TYPE_VISIT[med_type]
@@ -220,7 +307,7 @@ def _visit_type(med_type: str | None, med_mdtrt_type: str | None, medins_type: s
                 return visit
     if med_mdtrt_type in MED_MDTRT_VISIT:
         return MED_MDTRT_VISIT[med_mdtrt_type]
-    if medins_type == "2":
+    if fixmedins_type == "pharmacy":
         return "pharmacy"
     if scen in INPATIENT_SCENES:
         return "inpatient"
@@ -232,8 +319,16 @@ def _visit_type(med_type: str | None, med_mdtrt_type: str | None, medins_type: s
 _SCEN = re.compile(r"^[1-9]$")
 
 
-def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Mapped:
-    """The ``data`` object of a 3101/3102 request → canonical rows (see module doc)."""
+def map_request(data: dict[str, Any], default_task_id: str | None = None,
+                out_setl_codes: dict[str, dict[str, str]] | None = None) -> Mapped:
+    """The ``data`` object of a 3101/3102 request → canonical rows (see module doc).
+
+    ``out_setl_codes`` is the regional 异地结算标志 dictionary (settings ``out_setl_flag_codes`` by default).
+    """
+    if out_setl_codes is None:
+        from medaudit.settings import get_settings
+
+        out_setl_codes = get_settings().out_setl_flag_codes
     r = _Reader()
     base = "data"
     trig = r.text(data.get("trig_scen"), f"{base}.trig_scen")
@@ -263,8 +358,9 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Map
 
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in
                                              ("patients", "institutions", "encounters", "fee_lines",
-                                              "diagnoses", "operations")}
+                                              "diagnoses", "operations", "staff")}
     seen_inst: dict[str, dict[str, Any]] = {}
+    staff: dict[str, dict[str, Any]] = {}
     seen_lines: set[str] = set()
     seen_enc: set[str] = set()
     current_mdtrt: set[str] = set()
@@ -323,16 +419,16 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Map
             medins_type = r.text(e.get("medins_type"), f"{ep}.medins_type")
             medins_lv = r.text(e.get("medins_lv"), f"{ep}.medins_lv")
             if medins_id not in seen_inst:
-                fixmedins_type = "pharmacy" if medins_type == "2" or medins_id.startswith("P") else "hospital"
+                level, hosp_lv = _level(r, medins_lv, f"{ep}.medins_lv")
                 inst = {"fixmedins_code": medins_id,
                         "fixmedins_name": r.text(e.get("medins_name"), f"{ep}.medins_name") or medins_id,
-                        "fixmedins_type": fixmedins_type, "medins_lv": _level(medins_lv), "hosp_lv": medins_lv,
-                        "admdvs": medins_admdvs or poolarea or ""}
+                        "fixmedins_type": _institution_type(r, medins_type, medins_id, f"{ep}.medins_type"),
+                        "medins_lv": level, "hosp_lv": hosp_lv, "admdvs": medins_admdvs or poolarea or ""}
                 seen_inst[medins_id] = inst
                 rows["institutions"].append(inst)
             med_type = r.text(e.get("med_type"), f"{ep}.med_type")
             visit = _visit_type(med_type, r.text(e.get("med_mdtrt_type"), f"{ep}.med_mdtrt_type"),
-                                medins_type, trig)
+                                seen_inst[medins_id]["fixmedins_type"], trig)
             if visit is None:
                 visit = "outpatient"
                 r.warn(f"{ep}.med_type", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
@@ -361,8 +457,14 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Map
                 "fund_pay_fen": hifp + ma if hifp is not None else max((sumamt or 0) - ownpay - selfpay, 0),
                 "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(e.get("dscg_way"), f"{ep}.dscg_way"),
             }
-            if is_current and poolarea and medins_admdvs and poolarea != medins_admdvs:
-                remote = True
+            setl_flag = r.text(e.get("out_setl_flag"), f"{ep}.out_setl_flag")
+            if is_current:
+                differ = bool(poolarea and medins_admdvs and poolarea != medins_admdvs)
+                enc_remote, flagged = _remote(r, setl_flag, f"{ep}.out_setl_flag", medins_admdvs or poolarea, differ,
+                                              out_setl_codes)
+                remote = remote or enc_remote
+                if flagged and poolarea is None:
+                    enc["psn_admdvs"] = ""  # insured elsewhere, region unknown: never the institution's own
             # orders
             orders = r.objects(e.get("fsi_order_dtos"), f"{ep}.fsi_order_dtos", MAX_ORDERS)
             n_orders += len(orders)
@@ -377,6 +479,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Map
                     continue
                 times.append(line["fee_ocur_time"])
                 rows["fee_lines"].append(line)
+                _staff(r, o, op, medins_id, staff)
                 cur_flag = r.flag(o.get("curr_drord_flag"), f"{op}.curr_drord_flag")
                 if is_current and cur_flag is not False:
                     current_lines.add(line["line_id"])
@@ -427,6 +530,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None) -> Map
         rows["patients"].append({"psn_no": psn_no, "gend": gend, "brdy": brdy, "insutype": insutype_p or "",
                                  "insu_admdvs": poolarea or "", "die_date": None})
         patients.append(psn_no)
+    rows["staff"] = list(staff.values())
     return Mapped(rows, patients, current_mdtrt, current_lines, set(seen_inst), curr_encounters, trig, rule_ids,
                   task_id, remote, r.warnings)
 

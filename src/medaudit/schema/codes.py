@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: national med_type -> canonical visit_type
 MED_TYPE_VISIT: dict[str, str] = {
     "11": "outpatient",
@@ -60,3 +62,113 @@ INSUTYPE_ZH: dict[str, str] = {
 }
 
 GEND_ZH: dict[str, str] = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
+
+#: national hosp_lv code -> its Chinese name
+HOSP_LV_NAME_ZH: dict[str, str] = {
+    "01": "三级特等", "02": "三级甲等", "03": "三级乙等", "04": "三级丙等", "05": "二级甲等", "06": "二级乙等",
+    "07": "二级丙等", "08": "一级甲等", "09": "一级乙等", "10": "一级丙等", "11": "无等级", "12": "三级无等",
+    "13": "二级无等", "14": "一级无等",
+}
+
+
+def national_hosp_lv(code: str) -> str | None:
+    """A 医院等级 code as the national dictionary writes it (two digits), or None when it is not one.
+
+    Ingest pads one-digit codes the same way (validate.py), so ``"5"`` is 二级甲等 on every path — never
+    a bare level 1/2/3, which would read ``"1"`` (三级特等) as 一级.
+    """
+    text = code.strip()
+    if text.isdigit() and len(text) == 1:
+        text = text.zfill(2)
+    return text if text in HOSP_LV_LEVEL else None
+
+
+#: 卫生机构（组织）分类代码 (WS 218) class letter -> canonical fixmedins_type. The platform's ``medins_type``
+#: carries these (``A1`` 综合医院, ``A5`` 专科医院, ``D2`` 诊所 …); only the classes that hold a
+#: 定点医疗机构 agreement are listed.
+MEDINS_CLASS_TYPE: dict[str, str] = {
+    "A": "hospital",  # 医院
+    "B": "hospital",  # 社区卫生服务中心（站）
+    "C": "hospital",  # 卫生院
+    "D": "clinic",    # 门诊部、诊所、医务室、村卫生室
+    "E": "hospital",  # 急救中心（站）
+    "G": "hospital",  # 妇幼保健院（所、站）
+    "H": "hospital",  # 专科疾病防治院（所、站）
+}
+MEDINS_CLASS_ZH: dict[str, str] = {
+    "A": "医院", "B": "社区卫生服务中心（站）", "C": "卫生院", "D": "门诊部/诊所/医务室/村卫生室",
+    "E": "急救中心（站）", "G": "妇幼保健院（所、站）", "H": "专科疾病防治院（所、站）",
+}
+#: 定点医药机构类型 as some clients send it in the same field: 1 定点医疗机构, 2 定点零售药店
+FIXMEDINS_TYPE_CODE: dict[str, str] = {"1": "hospital", "2": "pharmacy"}
+_MEDINS_TYPE = re.compile(r"^([A-HJ-Z])(\d{0,3})$")
+
+
+def institution_type(medins_type: str) -> str | None:
+    """Canonical fixmedins_type for a ``medins_type`` code (WS 218 class or 1/2), None when not in the sets."""
+    text = medins_type.strip().upper()
+    if text in FIXMEDINS_TYPE_CODE:
+        return FIXMEDINS_TYPE_CODE[text]
+    m = _MEDINS_TYPE.match(text)
+    return MEDINS_CLASS_TYPE.get(m.group(1)) if m else None
+
+
+#: 专业技术职务代码 (GB/T 8561) of the health series: 23x 医疗, 24x 药剂, 25x 护理, 26x 技术
+PROFTTL_ZH: dict[str, str] = {
+    "231": "主任医师", "232": "副主任医师", "233": "主治医师", "234": "医师", "235": "医士",
+    "241": "主任药师", "242": "副主任药师", "243": "主管药师", "244": "药师", "245": "药士",
+    "251": "主任护师", "252": "副主任护师", "253": "主管护师", "254": "护师", "255": "护士",
+    "261": "主任技师", "262": "副主任技师", "263": "主管技师", "264": "技师", "265": "技士",
+}
+#: 专业技术职务级别 (GB/T 8561: 1 正高 2 副高 3 中级 4 师级/助理 5 士级/员级), which many HIS send in
+#: ``drord_dr_profttl``; for the ordering doctor each level is exactly one physician title.
+PROFTTL_LEVEL_PHYSICIAN: dict[str, str] = {"1": "231", "2": "232", "3": "233", "4": "234", "5": "235"}
+PROFTTL_LEVEL_ZH: dict[str, str] = {"1": "正高级", "2": "副高级", "3": "中级", "4": "初级（师级）", "5": "初级（士级）",
+                                    "9": "未定职级"}
+
+
+def physician_title(code: str) -> tuple[str | None, bool]:
+    """(GB/T 8561 title code, code was understood) for an ordering doctor's ``drord_dr_profttl``.
+
+    ``9`` 未定职级 is understood and has no title; anything else outside both code sets is not understood.
+    """
+    text = code.strip()
+    if text in PROFTTL_ZH:
+        return text, True
+    if text in PROFTTL_LEVEL_PHYSICIAN:
+        return PROFTTL_LEVEL_PHYSICIAN[text], True
+    if text == "9":
+        return None, True
+    return None, False
+
+
+#: classes a regional 异地结算标志 (out_setl_flag) dictionary maps its codes to (DOMAIN.md §7: the codes
+#: differ by region — 0/1 in one, 2 本地 / 3 省内异地 / 4 跨省异地 in another)
+OUT_SETL_CLASS_ZH: dict[str, str] = {
+    "local": "本地就医", "remote": "异地就医", "remote_in_province": "省内异地就医",
+    "remote_cross_province": "跨省异地就医",
+}
+#: the dictionary used where a region configures none ("*" = every region)
+DEFAULT_OUT_SETL_FLAG_CODES: dict[str, dict[str, str]] = {"*": {"0": "local", "1": "remote"}}
+
+
+def out_setl_dictionary(config: dict[str, dict[str, str]], admdvs: str | None) -> tuple[str, dict[str, str]]:
+    """(configured region key, code -> class) for the region an encounter is settled in.
+
+    Keys are 医保区划 prefixes (``"45"`` a province, ``"450100"`` a pooling region); the longest
+    matching prefix wins, ``"*"`` is the fallback.
+    """
+    region = admdvs or ""
+    keys = sorted((k for k in config if k != "*" and region.startswith(k)), key=len, reverse=True)
+    key = keys[0] if keys else "*"
+    return key, config.get(key, {})
+
+
+def check_out_setl_config(config: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Refuse a dictionary naming a class that does not exist (a typo must not make a region local)."""
+    for region, codes in config.items():
+        for code, cls in codes.items():
+            if cls not in OUT_SETL_CLASS_ZH:
+                raise ValueError(f"out_setl_flag_codes[{region!r}][{code!r}] = {cls!r}: "
+                                 f"class must be one of {sorted(OUT_SETL_CLASS_ZH)}")
+    return config
