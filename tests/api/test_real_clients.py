@@ -380,6 +380,8 @@ def test_remote_flag_without_poolarea_is_not_the_institutions_region() -> None:
     mapped = map_request(data, out_setl_codes=GUANGXI)
     assert mapped.remote is True
     assert [e["psn_admdvs"] for e in mapped.rows["encounters"]] == [""]
+    _enc(data)["out_setl_flag"] = "2"  # 本地: the patient's region is the institution's
+    assert [e["psn_admdvs"] for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == ["450100"]
 
 
 def test_out_setl_flag_feeds_the_remote_scene_end_to_end(client: Client, national: RealtimeEngine,
@@ -388,9 +390,11 @@ def test_out_setl_flag_feeds_the_remote_scene_end_to_end(client: Client, nationa
     local = output(c.post("/api/3101", json=load_fixture("python-client-envelope.json"), headers=key))
     assert not messages(local, SETL_PATH)  # "2" is a Guangxi code
     body = load_fixture("python-client-envelope.json")
-    body["input"]["data"]["patient_dtos"][0]["poolarea"] = "110100"
-    _enc(body["input"]["data"])["out_setl_flag"] = "4"
+    del body["input"]["data"]["patient_dtos"][0]["poolarea"]  # only the flag says 异地
+    _enc(body["input"]["data"])["out_setl_flag"] = "3"
     remote = output(c.post("/api/3101", json=body, headers=key))
+    [msg] = messages(remote, SETL_PATH)
+    assert "省内异地就医" in msg and "poolarea）缺失" in msg
     outpatient = {"门急诊", "购药"}
     assert local["rules_run"] == len(national.select("事前", outpatient, None).templates)
     assert remote["rules_run"] == len(national.select("事前", outpatient | {"异地就医"}, None).templates)

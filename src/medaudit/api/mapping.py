@@ -231,7 +231,7 @@ def _institution_type(r: _Reader, code: str | None, medins_id: str, path: str) -
     return kind
 
 
-def _remote(r: _Reader, flag: str | None, path: str, region: str | None, regions_differ: bool,
+def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medins_admdvs: str | None,
             codes: dict[str, dict[str, str]]) -> tuple[bool, bool]:
     """(异地就医?, the region's out_setl_flag dictionary said so) for the current encounter.
 
@@ -239,9 +239,10 @@ def _remote(r: _Reader, flag: str | None, path: str, region: str | None, regions
     outside it, or a flag that contradicts the two pooling regions, is a warning, and either sign of
     异地 selects the 异地就医 rules — a misread flag must not switch them off.
     """
+    regions_differ = bool(poolarea and medins_admdvs and poolarea != medins_admdvs)
     if flag is None:
         return regions_differ, False
-    key, dictionary = out_setl_dictionary(codes, region)
+    key, dictionary = out_setl_dictionary(codes, medins_admdvs or poolarea)
     cls = dictionary.get(flag)
     if cls is None:
         basis = "异地" if regions_differ else "本地"
@@ -251,7 +252,10 @@ def _remote(r: _Reader, flag: str | None, path: str, region: str | None, regions
                      "from the pooling regions")
         return regions_differ, False
     flagged = cls != "local"
-    if flagged and not regions_differ:
+    if flagged and poolarea is None:
+        r.warn(path, f"异地结算标志为{OUT_SETL_CLASS_ZH[cls]}，参保地统筹区（poolarea）缺失：按异地就医审核",
+               f"out_setl_flag says {cls} and poolarea is missing; audited as remote")
+    elif flagged and not regions_differ:
         r.warn(path, f"异地结算标志为{OUT_SETL_CLASS_ZH[cls]}，但参保地统筹区与就医地统筹区相同：按异地就医审核",
                f"out_setl_flag says {cls} but the pooling regions are equal; audited as remote")
     elif not flagged and regions_differ:
@@ -459,8 +463,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             }
             setl_flag = r.text(e.get("out_setl_flag"), f"{ep}.out_setl_flag")
             if is_current:
-                differ = bool(poolarea and medins_admdvs and poolarea != medins_admdvs)
-                enc_remote, flagged = _remote(r, setl_flag, f"{ep}.out_setl_flag", medins_admdvs or poolarea, differ,
+                enc_remote, flagged = _remote(r, setl_flag, f"{ep}.out_setl_flag", poolarea, medins_admdvs,
                                               out_setl_codes)
                 remote = remote or enc_remote
                 if flagged and poolarea is None:
