@@ -154,3 +154,5 @@ class AuditOutput(BaseModel):
     intercept: bool
     result: list[Result]
     warnings: list[dict[str, Any]]
+    rules_run: int = Field(description="本次运行的规则数；有医嘱明细而为0时warnings首条说明")
+    packs: dict[str, dict[str, str]] = Field(description="所用知识包与规则包 {knowledge: {名称: 版本}, rules: {名称: 版本}}")
