@@ -351,8 +351,9 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 rule_ids.extend(s.strip() for s in t.split(",") if s.strip())
         rule_ids = rule_ids or None
     if trig is None and rule_ids:
-        r.warn(f"{base}.trig_scen", "未给出触发场景，按规则标识集合执行所给规则（不按场景筛选）",
-               "trig_scen absent: the rules in rule_ids are run without scene filtering")
+        r.warn(f"{base}.trig_scen", "未给出触发场景：规则标识集合中本服务已知的规则不按场景筛选执行（无已知规则时按全部适用规则审核）",
+               "trig_scen absent: the known rules in rule_ids run without scene filtering (all applicable rules "
+               "when none is known)")
     elif trig is None:
         r.warn(f"{base}.trig_scen", "未给出触发场景与规则标识，按全部适用规则审核",
                "neither trig_scen nor rule_ids given: all applicable rules are run")
