@@ -170,12 +170,12 @@ def test_only_unknown_rule_ids_without_scene_audit_all_applicable_rules(client: 
                                                                         infno: str) -> None:
     c, key = client
     body = load_fixture("java-client-empty-strings.json", infno)
-    body["input"]["data"]["rule_ids"] = ["3101", "R01", ""]
+    body["input"]["data"]["rule_ids"] = ["3101", "R01", "", "3101"]
     out = output(c.post(f"/api/{infno}", json=body, headers=key))
     assert out["rules_run"] == len(national.compiled.active)
     assert findings(out) == EXPECTED
     [msg] = messages(out, "data.rule_ids")
-    assert "3101、R01" in msg and "全部适用规则" in msg
+    assert "（3101、R01）" in msg and "全部适用规则" in msg
 
 
 def test_known_rule_ids_run_and_unknown_ones_are_listed(client: Client) -> None:
@@ -198,6 +198,11 @@ def test_known_rules_outside_the_scene_never_empty_the_audit(client: Client, nat
     assert out["rules_run"] == len(national.select("事前", {"门急诊", "购药"}, None).templates)
     assert findings(out) == EXPECTED
     assert any("split_admission" in m and "均不适用" in m for m in messages(out, "data.rule_ids"))
+    body["input"]["data"]["rule_ids"] = ["split_admission", "3101"]
+    out = output(c.post("/api/3101", json=body, headers=key))
+    assert findings(out) == EXPECTED
+    [msg] = messages(out, "data.rule_ids")
+    assert "split_admission" in msg and "未知规则标识：3101" in msg and "已运行所给的已知规则" not in msg
     body["input"]["data"]["rule_ids"] = ["split_admission", "drug_gender"]
     out = output(c.post("/api/3101", json=body, headers=key))
     assert out["rules_run"] == 1 and findings(out) == EXPECTED[:1]

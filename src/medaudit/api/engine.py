@@ -156,14 +156,16 @@ class RealtimeEngine:
                              f"rule_ids names no rule this server knows {unknown[:10]}; audited with {scope_en} instead"})
             return Choice(by_scene, tuple(warnings))
         named = self.select(stage if scene_given else None, scenes if scene_given else set(), known)
+        if not named.templates:
+            also = f"；未知规则标识：{_ids(unknown)}" if unknown else ""
+            warnings.append({"path": "data.rule_ids", "message": f"所给规则（{_ids(known)}）均不适用于本次触发场景{also}"
+                             f"{fallback} / none of the known rules in rule_ids applies to this trig_scen (unknown: "
+                             f"{unknown[:10]}); audited with {scope_en} instead"})
+            return Choice(by_scene, tuple(warnings))
         if unknown:
             warnings.append({"path": "data.rule_ids", "message": f"以下规则标识本服务未知，未运行：{_ids(unknown)}；"
                              f"已运行所给的已知规则 / unknown rule ids not run: {unknown[:10]}; the known ones were run"})
         outside = [r for r in known if not self._runs(r, named)]
-        if not named.templates:
-            warnings.append({"path": "data.rule_ids", "message": f"所给规则（{_ids(known)}）均不适用于本次触发场景{fallback} / "
-                             f"none of the rules in rule_ids applies to this trig_scen; audited with {scope_en} instead"})
-            return Choice(by_scene, tuple(warnings))
         if outside:
             warnings.append({"path": "data.rule_ids", "message": f"以下规则不适用于本次触发场景，未运行：{_ids(outside)} / "
                              f"rules not applicable to this trig_scen, not run: {outside[:10]}"})
@@ -178,7 +180,7 @@ class RealtimeEngine:
 
     def unknown_rules(self, rule_ids: Iterable[str]) -> list[str]:
         known = {i.id for insts in self.compiled.active.values() for i in insts} | set(self.compiled.active)
-        return [r for r in rule_ids if r not in known]
+        return list(dict.fromkeys(r for r in rule_ids if r not in known))
 
     def lookback_days(self, selection: Selection) -> int:
         return max((self.templates[t].lookback_days for t in selection.templates), default=0)
