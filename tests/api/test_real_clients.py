@@ -443,6 +443,18 @@ def test_unusable_rule_ids_and_titles(client: Client, infno: str) -> None:
     assert resp.status_code == 400 and "fsi_order_dtos[0].drord_dr_profttl" in resp.json()["err_msg"]
 
 
+def test_pharmacy_without_grade_is_not_a_gap() -> None:
+    data = _data()
+    _enc(data)["medins_type"] = "2"
+    del _enc(data)["medins_lv"]
+    mapped = map_request(data, out_setl_codes=GUANGXI)
+    assert [(i["fixmedins_type"], i["medins_lv"]) for i in mapped.rows["institutions"]] == [("pharmacy", 0)]
+    assert not [w for w in mapped.warnings if w.path.endswith("medins_lv")]
+    _enc(data)["medins_type"] = "A1"
+    assert [w.path for w in map_request(data, out_setl_codes=GUANGXI).warnings if w.path.endswith("medins_lv")] == [
+        "data.patient_dtos[0].fsi_encounter_dtos[0].medins_lv"]
+
+
 def test_numeric_codes_are_read_as_their_text() -> None:
     """JSON numbers where the dictionary has strings (a client sending medins_lv 5, out_setl_flag 4)."""
     data = _data()

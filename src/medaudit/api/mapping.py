@@ -424,11 +424,14 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             medins_type = r.text(e.get("medins_type"), f"{ep}.medins_type")
             medins_lv = r.text(e.get("medins_lv"), f"{ep}.medins_lv")
             if medins_id not in seen_inst:
-                level, hosp_lv = _level(r, medins_lv, f"{ep}.medins_lv")
+                kind = _institution_type(r, medins_type, medins_id, f"{ep}.medins_type")
+                # a pharmacy has no hospital grade: its absence is no gap (the level rules count it as 0)
+                level, hosp_lv = (0, None) if kind == "pharmacy" and medins_lv is None else \
+                    _level(r, medins_lv, f"{ep}.medins_lv")
                 inst = {"fixmedins_code": medins_id,
                         "fixmedins_name": r.text(e.get("medins_name"), f"{ep}.medins_name") or medins_id,
-                        "fixmedins_type": _institution_type(r, medins_type, medins_id, f"{ep}.medins_type"),
-                        "medins_lv": level, "hosp_lv": hosp_lv, "admdvs": medins_admdvs or poolarea or ""}
+                        "fixmedins_type": kind, "medins_lv": level, "hosp_lv": hosp_lv,
+                        "admdvs": medins_admdvs or poolarea or ""}
                 seen_inst[medins_id] = inst
                 rows["institutions"].append(inst)
             med_type = r.text(e.get("med_type"), f"{ep}.med_type")
