@@ -37,19 +37,32 @@ def _register() -> None:
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM turned into the same unwinding as Ctrl-C, so every ``finally`` cleans up."""
+    """SIGINT/SIGTERM as one unwinding, so every ``finally`` cleans up and the exit code says why."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
 
+_signalled: list[int] = []
+
+
 def _on_signal(signum: int, _frame: object) -> None:
+    # Remembered as well as raised: DuckDB turns the exception into its own "Query interrupted"
+    # error (a RuntimeError from an Arrow stream), which must still end as an interrupt.
+    _signalled.append(signum)
     raise Interrupted(signum)
 
 
-def _interrupt_code(exc: KeyboardInterrupt) -> int:
-    return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
+def _interrupt_code(exc: BaseException) -> int:
+    if isinstance(exc, Interrupted):
+        return 128 + exc.signum
+    return 128 + (_signalled[0] if _signalled else signal.SIGINT)
+
+
+def _interrupted(code: int, args: list[str]) -> NoReturn:
+    _fail(f"[bold red]已中断 / interrupted[/] (exit {code})：未完成的输出不会发布 / no partial output is published",
+          code, _debug(args))
 
 
 def _fail(message: str, code: int, debug: bool) -> NoReturn:
@@ -70,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     _register()
     args = sys.argv[1:] if argv is None else argv
-    signal.signal(signal.SIGTERM, _on_signal)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     command = typer.main.get_command(app)
     try:
         with command.make_context("medaudit", list(args)) as ctx:
@@ -87,15 +101,20 @@ def main(argv: list[str] | None = None) -> None:
     except Abort:
         _fail("[bold red]已取消 / aborted[/]", 1, _debug(args))
     except KeyboardInterrupt as exc:
-        code = _interrupt_code(exc)
-        _fail(f"[bold red]已中断 / interrupted[/] (exit {code})：未完成的输出不会发布 / no partial output is published",
-              code, _debug(args))
+        _interrupted(_interrupt_code(exc), args)
     except MedauditError as exc:
-        _fail(f"[bold red]错误 / error:[/] {escape(str(exc))}", int(getattr(exc, "exit_code", 2)), _debug(args))
+        _fail(f"[bold red]错误 / error:[/] {_one_line(exc)}", int(getattr(exc, "exit_code", 2)), _debug(args))
     except Exception as exc:  # the CLI promise: one clear line unless --debug
-        _fail(f"[bold red]错误 / error:[/] {type(exc).__name__}: {escape(str(exc))}  "
+        if _signalled:
+            _interrupted(_interrupt_code(exc), args)
+        _fail(f"[bold red]错误 / error:[/] {type(exc).__name__}: {_one_line(exc)}  "
               "(加 --debug 查看详情 / add --debug for details)", 1, _debug(args))
     sys.exit(0)
+
+
+def _one_line(exc: BaseException) -> str:
+    """Library messages (DuckDB's carry the query and a caret line) folded into one line."""
+    return escape(" ".join(str(exc).split()))
 
 
 def _debug(args: list[str]) -> bool:
