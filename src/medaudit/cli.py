@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -98,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             err_console.print(escape(str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
+    except BrokenPipeError:  # `medaudit … | head`: the reader left; not an error worth a message
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Abort:
         _fail("[bold red]已取消 / aborted[/]", 1, _debug(args))
     except KeyboardInterrupt as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from medaudit.cli import app
 from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
+from medaudit.memory import MIB, duckdb_size, engine_share, parse_size
 from medaudit.outputs import MARKER, Staging, atomic_output, check_input_outside
 
 ENGINE_HELP = "执行引擎 duckdb | spark / engine"
@@ -73,7 +75,7 @@ def audit_cmd(
     out: Path = typer.Option(Path("audit-output"), "--out", "-o", help="输出目录 / output folder"),
     engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
     master: str = typer.Option("local[*]", "--master", help="Spark master (local[*] | spark://HOST:PORT | yarn)"),
-    memory_limit: str | None = typer.Option(None, "--memory-limit", help="DuckDB 内存上限, e.g. 4GB"),
+    memory_limit: str | None = typer.Option(None, "--memory-limit", help="整个进程的内存上限(含 DuckDB), 如 4GB / memory bound of the whole process"),
     rules: list[str] | None = typer.Option(None, "--rule", help="只运行指定规则模板 / only these templates"),
     rule_pack: list[Path] | None = typer.Option(None, "--rule-pack", help="叠加的省/市规则包 / extra rule packs"),
     knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
@@ -105,6 +107,9 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     from medaudit.report import write_excel
     from medaudit.settings import get_settings
 
+    limit = parse_size(memory_limit or get_settings().memory_limit)
+    # the ingest phase runs before the engine and alone: it gets the same share of the limit
+    os.environ.setdefault("MEDAUDIT_INGEST_MEMORY_LIMIT", duckdb_size(engine_share(limit)))
     folder = _canonical_input(src, stage)
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
@@ -112,8 +117,9 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     options: dict[str, object] = {}
     if engine == "duckdb":
         s = get_settings()
-        options = {"memory_limit": memory_limit or s.memory_limit, "threads": s.threads,
-                   "temp_dir": str(stage.scratch)}
+        share = engine_share(limit)  # now that knowledge and rules are loaded
+        options = {"memory_limit": duckdb_size(share), "threads": s.threads, "temp_dir": str(stage.scratch)}
+        stage.counts["memory"] = {"limit_mib": limit // MIB, "engine_mib": share // MIB}
     elif engine == "spark":
         options = {"master": master}
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
