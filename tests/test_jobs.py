@@ -206,3 +206,22 @@ def test_failure_exit_codes_and_debug_traceback(tmp_path: Path) -> None:
     assert res.returncode == 1 and "Traceback" in res.stderr
     res = run("audit", str(bad), "--bogus-option")
     assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_memory_limit_is_split_between_the_process_and_duckdb() -> None:
+    from medaudit.errors import InputError
+    from medaudit.memory import MIB, engine_share, parse_size
+
+    assert parse_size("4GB") == 4 << 30 and parse_size("512mb") == 512 * MIB and parse_size("1.5GiB") == 3 << 29
+    with pytest.raises(InputError, match="invalid --memory-limit"):
+        parse_size("lots")
+    # 1 GiB limit, 300 MiB already resident: DuckDB gets the rest less a 10 % reserve
+    assert engine_share(1 << 30, rss=300 * MIB) == (1 << 30) - 300 * MIB - (1 << 30) // 10
+    with pytest.raises(InputError, match="too low"):
+        engine_share(256 * MIB, rss=250 * MIB)
+
+
+def test_audit_refuses_a_memory_limit_below_what_it_already_holds(regions: tuple[Path, Path], tmp_path: Path) -> None:
+    res = run("audit", str(regions[1]), "--out", str(tmp_path / "o"), "--memory-limit", "64MB")
+    assert res.returncode == 2 and "--memory-limit too low" in res.stderr, res.stderr
+    assert not (tmp_path / "o").exists() and staged(tmp_path / "o") == []

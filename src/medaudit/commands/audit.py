@@ -33,7 +33,7 @@ def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
     return load_rulebase([NATIONAL_PACK, *(packs or [])])
 
 
-def _canonical_input(src: str, stage: Staging) -> str:
+def _canonical_input(src: str, stage: Staging, limit: int) -> str:
     """Canonical Parquet is audited as it is; anything else goes through ingest first."""
     from medaudit.engine.batch import is_canonical
 
@@ -47,6 +47,8 @@ def _canonical_input(src: str, stage: Staging) -> str:
         return str(path)
     from medaudit.ingest import ingest
 
+    # the ingest phase runs before the engine and alone: its DuckDB gets the same share of the limit
+    os.environ.setdefault("MEDAUDIT_INGEST_MEMORY_LIMIT", duckdb_size(engine_share(limit)))
     canonical = stage.path / "canonical"
     console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {stage.final_path(canonical)}[/]")
     report = ingest(path, canonical, exclude=[stage.final])
@@ -108,9 +110,7 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     from medaudit.settings import get_settings
 
     limit = parse_size(memory_limit or get_settings().memory_limit)
-    # the ingest phase runs before the engine and alone: it gets the same share of the limit
-    os.environ.setdefault("MEDAUDIT_INGEST_MEMORY_LIMIT", duckdb_size(engine_share(limit)))
-    folder = _canonical_input(src, stage)
+    folder = _canonical_input(src, stage, limit)
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
