@@ -126,5 +126,7 @@ def _realtime_sample(out: Path, result: Any, port: int) -> tuple[Path, str]:
     envelope = {"infno": "3101", "msgid": f"DEMO{mdtrt_id}", "infver": "V1.0", "fixmedins_code": institution,
                 "input": {"data": data}}
     path.write_text(json.dumps(envelope, ensure_ascii=False, indent=2), encoding="utf-8")
-    key = StateStore(_state_url(out)).create_key(institution, "demo")
+    store = StateStore(_state_url(out))
+    key = store.create_key(institution, "demo")
+    store.engine.dispose()  # close the database before its folder is renamed into place
     return path, key
