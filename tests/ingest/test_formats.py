@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from pathlib import Path
 
@@ -115,3 +116,121 @@ def test_single_file_source(tmp_path: Path) -> None:
     rep = ingest(f, tmp_path / "out", progress=False)
     assert rep.tables["fee_lines"].accepted == 3  # no encounters given: foreign key not checked
     assert any("encounters" in n for n in rep.notices)
+
+
+# ------------------------------------------------------------------ .xls, HTML-as-.xls, UTF-16, garbage
+
+
+def test_biff8_xls_with_merged_cells_and_dates(tmp_path: Path, diag_codes: list[str]) -> None:
+    """An Excel 97–2003 workbook, written by xlwt (test dependency), reads like the .xlsx above."""
+    import xlwt  # test dependency: the only maintained-enough BIFF8 writer (pyexcel-xls builds on it)
+
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    (src / "patients.csv").unlink()
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("费用明细")
+    ws.write_merge(0, 0, 0, len(CN_FEE_HDR) - 1, "费用明细清单")  # merged title above the header
+    for c, h in enumerate(CN_FEE_HDR):
+        ws.write(1, c, h)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for r, row in enumerate(_cn_fee_rows(), start=2):
+        for c, v in enumerate(row):
+            if c == 1 and r == 3:
+                continue  # 就诊ID of L2 comes from the merged range below
+            if CN_FEE_HDR[c] == "单价":
+                ws.write(r, c, float(v))  # a number cell, not text
+            elif CN_FEE_HDR[c] == "费用发生时间" and r == 2:
+                ws.write(r, c, dt.date(2025, 1, 4), date_style)  # a real date cell
+            else:
+                ws.write(r, c, v)
+    ws.merge(2, 3, 1, 1)
+    ws2 = wb.add_sheet("patients")
+    for c, h in enumerate(PATIENT_HDR):
+        ws2.write(0, c, h)
+    for r, row in enumerate(patients_rows(), start=1):
+        for c, v in enumerate(row):
+            ws2.write(r, c, v)
+    wb.save(str(src / "bureau.xls"))
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.skipped == []
+    assert rep.tables["patients"].accepted == 2
+    assert rep.tables["fee_lines"].accepted == 3, quarantine(tmp_path / "out", "fee_lines")
+    _expect_fee(tmp_path / "out")
+    got = {r["line_id"]: r for r in rows(tmp_path / "out", "fee_lines")}
+    assert got["L2"]["mdtrt_id"] == "E1" and got["L1"]["fee_ocur_time"] == dt.datetime(2025, 1, 4)
+
+
+def _html_table(header: list[str], body: list[list[str]]) -> str:
+    cells = "".join(f"<th>{h}</th>" for h in header)
+    trs = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>\n" for r in body)
+    return (f'<table border="1"><tr><td colspan="{len(header)}">费用明细清单</td></tr>\n'
+            f"<tr>{cells}</tr>\n{trs}</table>")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_html_table_saved_as_xls(tmp_path: Path, diag_codes: list[str], encoding: str) -> None:
+    """Many HIS 'Excel exports' are an HTML page named .xls; it is sniffed from the bytes and read."""
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    charset = "gb2312" if encoding == "gbk" else "utf-8"
+    page = (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}"></head>'
+            f"<body>{_html_table(CN_FEE_HDR, _cn_fee_rows())}</body></html>")
+    (src / "费用明细.xls").write_bytes(page.encode(encoding))
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.skipped == []
+    assert rep.tables["fee_lines"].accepted == 3, quarantine(tmp_path / "out", "fee_lines")
+    _expect_fee(tmp_path / "out")
+    assert rows(tmp_path / "out", "fee_lines")[0]["hilist_name"] == "维生素B1片"
+    assert quarantine(tmp_path / "out", "fee_lines") == []
+
+
+def test_xlsx_saved_with_an_xls_suffix(tmp_path: Path, diag_codes: list[str]) -> None:
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "fee_lines"
+    ws.append(CN_FEE_HDR)
+    for r in _cn_fee_rows():
+        ws.append(r)
+    wb.save(src / "export.xls")
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.tables["fee_lines"].accepted == 3
+    _expect_fee(tmp_path / "out")
+
+
+def test_utf16_folder_is_read_and_garbage_is_named_under_skipped(tmp_path: Path, diag_codes: list[str]) -> None:
+    """Excel's 'Unicode text' (UTF-16 LE with BOM, tab-separated) is decoded; a file that is not text
+    at all, a broken workbook and an unknown type are each named under skipped; the rest ingests."""
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    text = "\r\n".join("\t".join(r) for r in [CN_FEE_HDR, *_cn_fee_rows()]) + "\r\n"
+    (src / "费用明细.txt").write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    (src / "patients.csv").write_bytes(  # UTF-16 BE without a BOM
+        "\n".join(",".join(r) for r in [PATIENT_HDR, *patients_rows()]).encode("utf-16-be"))
+    (src / "staff.csv").write_bytes(bytes(range(256)) * 8)  # binary garbage named like a table
+    (src / "institutions.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # broken OLE2
+    (src / "说明.pdf").write_bytes(b"%PDF-1.4 ...")
+    rep = ingest(src, tmp_path / "out", progress=False)
+    assert rep.tables["fee_lines"].accepted == 3, quarantine(tmp_path / "out", "fee_lines")
+    _expect_fee(tmp_path / "out")
+    assert rep.tables["patients"].accepted == 2
+    assert {r["psn_name"] for r in rows(tmp_path / "out", "patients")} == {"张三", "李四"}
+    skipped = {s.split(":", 1)[0]: s for s in rep.skipped}
+    assert set(skipped) == {"staff.csv", "institutions.xls", "说明.pdf"}, rep.skipped
+    assert "无法解码" in skipped["staff.csv"] and "cannot read workbook" in skipped["institutions.xls"]
+    assert "unsupported file type" in skipped["说明.pdf"]
+
+
+def test_utf16_line_with_broken_code_units_is_quarantined(tmp_path: Path, diag_codes: list[str]) -> None:
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    lines = [",".join(r).encode("utf-16-le") for r in [FEE_HDR, *fee_rows()]]
+    lines[2] = lines[2][:10] + b"\x00\xdc" + lines[2][10:]  # a lone low surrogate inside L2
+    (src / "fee_lines.csv").write_bytes(codecs.BOM_UTF16_LE + "\n".encode("utf-16-le").join(lines))
+    rep = ingest(src, tmp_path / "out", progress=False)
+    fee = rep.tables["fee_lines"]
+    assert (fee.read, fee.accepted, fee.quarantined) == (3, 2, 1)
+    q = quarantine(tmp_path / "out", "fee_lines")
+    assert q[0]["source_line"] == "3" and "undecodable" in q[0]["reason"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import typer
@@ -11,6 +13,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from medaudit.cli import app
 from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
+from medaudit.memory import MIB, duckdb_size, engine_share, parse_size
+from medaudit.outputs import MARKER, Staging, atomic_output, check_input_outside
 
 ENGINE_HELP = "执行引擎 duckdb | spark / engine"
 
@@ -29,7 +33,7 @@ def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
     return load_rulebase([NATIONAL_PACK, *(packs or [])])
 
 
-def _canonical_input(src: str, out: Path) -> str:
+def _canonical_input(src: str, stage: Staging, limit: int) -> str:
     """Canonical Parquet is audited as it is; anything else goes through ingest first."""
     from medaudit.engine.batch import is_canonical
 
@@ -38,17 +42,25 @@ def _canonical_input(src: str, out: Path) -> str:
     path = Path(src)
     if not path.exists():
         raise InputError(f"输入不存在 / input not found: {src}")
+    check_input_outside(path, stage.final)
     if is_canonical(path):
         return str(path)
     from medaudit.ingest import ingest
 
-    canonical = out / "canonical"
-    console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {canonical}[/]")
-    report = ingest(path, canonical)
+    # the ingest phase runs before the engine and alone: its DuckDB gets the same share of the limit
+    os.environ.setdefault("MEDAUDIT_INGEST_MEMORY_LIMIT", duckdb_size(engine_share(limit)))
+    canonical = stage.path / "canonical"
+    console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {stage.final_path(canonical)}[/]")
+    report = ingest(path, canonical, exclude=[stage.final])
     for name, rep in report.tables.items():
         console.print(f"  {name:13s} read {rep.read:,} = accepted {rep.accepted:,} + quarantined {rep.quarantined:,}")
     for notice in report.notices:
         console.print(f"  [yellow]{notice}[/]")
+    for skipped in report.skipped:
+        console.print(f"  [yellow]跳过 / skipped: {skipped}[/]")
+    stage.counts["ingest"] = {name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
+                              for name, r in report.tables.items()}
+    stage.counts["skipped"] = list(report.skipped)
     return str(canonical)
 
 
@@ -65,7 +77,7 @@ def audit_cmd(
     out: Path = typer.Option(Path("audit-output"), "--out", "-o", help="输出目录 / output folder"),
     engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
     master: str = typer.Option("local[*]", "--master", help="Spark master (local[*] | spark://HOST:PORT | yarn)"),
-    memory_limit: str | None = typer.Option(None, "--memory-limit", help="DuckDB 内存上限, e.g. 4GB"),
+    memory_limit: str | None = typer.Option(None, "--memory-limit", help="整个进程的内存上限(含 DuckDB), 如 4GB / memory bound of the whole process"),
     rules: list[str] | None = typer.Option(None, "--rule", help="只运行指定规则模板 / only these templates"),
     rule_pack: list[Path] | None = typer.Option(None, "--rule-pack", help="叠加的省/市规则包 / extra rule packs"),
     knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
@@ -73,19 +85,41 @@ def audit_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
 ) -> None:
     """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""
+    with atomic_output(out, "audit") as stage:
+        info, findings = _audit(stage, src, engine, master, memory_limit, rules, rule_pack, knowledge_pack, excel,
+                                as_json)
+    info["outputs"] = {k: v and str(stage.final_path(v)) for k, v in info["outputs"].items()}
+    if as_json:
+        print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
+                                                   "amount_yuan"], r, strict=True)) for r in summary_rows(findings)]})
+        return
+    print_table("审核结果汇总（按规则）/ findings by rule",
+                ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(findings))
+    console.print(f"费用明细 {info['fee_lines']:,} 行，就诊 {info['encounters']:,} 次；疑点 {info['findings']:,} 条，"
+                  f"违规金额 {info['amount_fen'] / 100:,.2f} 元；耗时 {info['seconds']:.2f} 秒（{engine}）")
+    console.print("输出 / outputs: " + "  ".join(v for v in info["outputs"].values() if v)
+                  + f"  (完成标记 / marker: {out / MARKER})")
+
+
+def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str | None, rules: list[str] | None,
+           rule_pack: list[Path] | None, knowledge_pack: list[Path] | None, excel: bool,
+           as_json: bool) -> tuple[dict[str, Any], Any]:
+    """The audit itself, writing into the staging folder; returns the summary and the findings."""
     from medaudit.engine.batch import run_batch, write_findings
     from medaudit.report import write_excel
     from medaudit.settings import get_settings
 
-    out.mkdir(parents=True, exist_ok=True)
-    folder = _canonical_input(src, out)
+    limit = parse_size(memory_limit or get_settings().memory_limit)
+    folder = _canonical_input(src, stage, limit)
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
     options: dict[str, object] = {}
     if engine == "duckdb":
         s = get_settings()
-        options = {"memory_limit": memory_limit or s.memory_limit, "threads": s.threads}
+        share = engine_share(limit)  # now that knowledge and rules are loaded
+        options = {"memory_limit": duckdb_size(share), "threads": s.threads, "temp_dir": str(stage.scratch)}
+        stage.counts["memory"] = {"limit_mib": limit // MIB, "engine_mib": share // MIB}
     elif engine == "spark":
         options = {"master": master}
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
@@ -98,29 +132,24 @@ def audit_cmd(
 
         result = run_batch(folder, kb, rulebase, engine=engine, template_ids=rules or None,
                            progress=step, **options)
+    out = stage.path
     write_findings(result.findings, out)
     if excel:
         names = _institution_names(folder)
         write_excel(result.findings, out / "report.xlsx", names)
     total = int(sum(result.findings.column("amount_fen").to_pylist())) if result.findings.num_rows else 0
-    info = {
+    versions = {**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}}
+    info: dict[str, Any] = {
         "engine": engine, "fee_lines": result.lines, "encounters": result.encounters,
         "findings": result.findings.num_rows, "amount_fen": total, "seconds": round(result.seconds, 3),
         "lines_per_second": round(result.lines / result.seconds) if result.seconds and result.lines > 0 else None,
-        "outputs": {"findings": str(out / "findings.parquet"), "partitioned": str(out / "findings"),
-                    "excel": str(out / "report.xlsx") if excel else None},
-        "versions": {**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}},
+        "outputs": {"findings": out / "findings.parquet", "partitioned": out / "findings",
+                    "excel": out / "report.xlsx" if excel else None},
+        "versions": versions,
     }
-    if as_json:
-        print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
-                                                   "amount_yuan"], r, strict=True)) for r in summary_rows(result.findings)]})
-        return
-    print_table("审核结果汇总（按规则）/ findings by rule",
-                ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(result.findings))
-    console.print(f"费用明细 {result.lines:,} 行，就诊 {result.encounters:,} 次；疑点 {result.findings.num_rows:,} 条，"
-                  f"违规金额 {total / 100:,.2f} 元；耗时 {result.seconds:.2f} 秒（{engine}）")
-    console.print(f"输出 / outputs: {out / 'findings.parquet'}  {out / 'findings'}/  "
-                  + (str(out / 'report.xlsx') if excel else ""))
+    stage.counts.update({k: info[k] for k in ("fee_lines", "encounters", "findings", "amount_fen")})
+    stage.versions.update(versions)
+    return info, result.findings
 
 
 def _institution_names(folder: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import typer
 
 from medaudit.cli import app
 from medaudit.commands.common import console, print_table
+from medaudit.outputs import Staging, atomic_output
 
 
 @app.command("demo")
@@ -21,6 +22,24 @@ def demo_cmd(
     port: int = typer.Option(8000, "--port", help="接口端口 / API port"),
 ) -> None:
     """演示：生成合成统筹区、全量审核、评估 / demo: synthesise a region, audit it, evaluate."""
+    with atomic_output(out, "demo") as stage:
+        sample, key = _build(stage, patients, months, seed, port)
+    console.print(f"  3101 示例请求 / sample request: {stage.final_path(sample)}")
+    console.print("\n[bold]实时审核（事前提醒/事中审核）/ real-time audit:[/]")
+    console.print(f"  curl -s -X POST http://127.0.0.1:{port}/api/3101 -H 'X-API-Key: {key}' "
+                  f"-H 'Content-Type: application/json' --data-binary @{stage.final_path(sample)}")
+    if serve:
+        import uvicorn
+
+        from medaudit.api.app import create_app
+
+        console.print(f"[bold green]启动实时审核接口 / serving the API on http://127.0.0.1:{port} (Ctrl-C 结束)[/]")
+        uvicorn.run(create_app(database_url=_state_url(out), history_url=_history_url(out)),
+                    host="127.0.0.1", port=port, log_level="warning")
+
+
+def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> tuple[Path, str]:
+    """Every demo output, written into the staging folder; returns the sample request and its key."""
     from medaudit.commands.audit import summary_rows
     from medaudit.engine.batch import run_batch, write_findings
     from medaudit.evaluate import evaluate
@@ -31,10 +50,11 @@ def demo_cmd(
     from medaudit.rules import load_rulebase
     from medaudit.synth import SynthConfig, generate, write
 
-    region = out / "region"
-    exports = out / "exports"
-    canonical = out / "canonical"
-    audit_out = out / "audit"
+    work, out = stage.path, stage.final
+    region = work / "region"
+    exports = work / "exports"
+    canonical = work / "canonical"
+    audit_out = work / "audit"
     console.rule("[bold]1/4 生成合成统筹区 / synthesising a region")
     kb = default_knowledge()
     for notice in getattr(kb, "notices", []):
@@ -45,7 +65,7 @@ def demo_cmd(
     counts = result.summary()["counts"]
     console.print(f"参保人 {counts['patients']:,}，机构 {counts['institutions']:,}，就诊 {counts['encounters']:,}，"
                   f"费用明细 {counts['fee_lines']:,}；注入违规 {result.labels.num_rows:,} 条")
-    console.print(f"国家平台中心表导出(GBK CSV，金额单位元) / national centre-table exports → {exports}")
+    console.print(f"国家平台中心表导出(GB18030 CSV，金额单位元) / national centre-table exports → {out / 'exports'}")
 
     console.rule("[bold]2/4 数据接入 / ingest the exports")
     report = ingest(exports, canonical)
@@ -54,7 +74,7 @@ def demo_cmd(
 
     console.rule("[bold]3/4 全量事后审核 / batch audit (DuckDB)")
     rulebase = load_rulebase()
-    audited = run_batch(str(canonical), kb, rulebase)
+    audited = run_batch(str(canonical), kb, rulebase, temp_dir=str(stage.scratch))
     write_findings(audited.findings, audit_out)
     names = dict(zip(result.tables["institutions"].column("fixmedins_code").to_pylist(),
                      result.tables["institutions"].column("fixmedins_name").to_pylist(), strict=True))
@@ -71,23 +91,14 @@ def demo_cmd(
                 [[s.violation_type, s.labels, s.findings, f"{s.precision:.3f}", f"{s.recall:.3f}",
                   f"{s.amount_recovered:.3f}"] for s in scores])
     console.print("\n[bold green]完成 / done.[/] 输出 / outputs:")
-    console.print(f"  合成数据 / region:         {region}/  (labels.parquet = 注入违规标注)")
-    console.print(f"  中心表导出 / exports:      {exports}/  → 接入结果 / ingested: {canonical}/")
-    console.print(f"  疑点 / findings:           {audit_out / 'findings.parquet'}  (按统筹区/月分区: {audit_out / 'findings'}/)")
-    console.print(f"  Excel 报告 / report:       {audit_out / 'report.xlsx'}")
-    sample, key = _realtime_sample(out, result, port)
-    console.print(f"  3101 示例请求 / sample request: {sample}")
-    console.print("\n[bold]实时审核（事前提醒/事中审核）/ real-time audit:[/]")
-    console.print(f"  curl -s -X POST http://127.0.0.1:{port}/api/3101 -H 'X-API-Key: {key}' "
-                  f"-H 'Content-Type: application/json' --data-binary @{sample}")
-    if serve:
-        import uvicorn
-
-        from medaudit.api.app import create_app
-
-        console.print(f"[bold green]启动实时审核接口 / serving the API on http://127.0.0.1:{port} (Ctrl-C 结束)[/]")
-        uvicorn.run(create_app(database_url=_state_url(out), history_url=_history_url(out)),
-                    host="127.0.0.1", port=port, log_level="warning")
+    console.print(f"  合成数据 / region:         {out / 'region'}/  (labels.parquet = 注入违规标注)")
+    console.print(f"  中心表导出 / exports:      {out / 'exports'}/  → 接入结果 / ingested: {out / 'canonical'}/")
+    console.print(f"  疑点 / findings:           {out / 'audit' / 'findings.parquet'}  "
+                  f"(按统筹区/月分区: {out / 'audit' / 'findings'}/)")
+    console.print(f"  Excel 报告 / report:       {out / 'audit' / 'report.xlsx'}")
+    stage.counts.update({**counts, "labels": result.labels.num_rows, "findings": audited.findings.num_rows})
+    stage.versions.update({**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}})
+    return _realtime_sample(work, result, port)
 
 
 def _state_url(out: Path) -> str:
@@ -115,5 +126,7 @@ def _realtime_sample(out: Path, result: Any, port: int) -> tuple[Path, str]:
     envelope = {"infno": "3101", "msgid": f"DEMO{mdtrt_id}", "infver": "V1.0", "fixmedins_code": institution,
                 "input": {"data": data}}
     path.write_text(json.dumps(envelope, ensure_ascii=False, indent=2), encoding="utf-8")
-    key = StateStore(_state_url(out)).create_key(institution, "demo")
+    store = StateStore(_state_url(out))
+    key = store.create_key(institution, "demo")
+    store.engine.dispose()  # close the database before its folder is renamed into place
     return path, key

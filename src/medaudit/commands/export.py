@@ -10,6 +10,7 @@ import typer
 from medaudit.cli import app
 from medaudit.commands.common import console
 from medaudit.errors import InputError
+from medaudit.outputs import atomic_output, check_input_outside
 from medaudit.schema import SCHEMAS
 
 
@@ -25,11 +26,15 @@ def export_cmd(
     tables = {n: pq.read_table(src / f"{n}.parquet") for n in SCHEMAS if (src / f"{n}.parquet").exists()}
     if "encounters" not in tables or "fee_lines" not in tables:
         raise InputError(f"{src} 不是规范 Parquet 目录 / not a canonical Parquet folder")
+    check_input_outside(src, out)
     for n in ("patients", "institutions"):
         tables.setdefault(n, SCHEMAS[n].empty_table())
-    try:
-        files = export_national(tables, out, encoding=encoding)
-    except UnicodeEncodeError as exc:
-        raise InputError(f"有字符无法用 {encoding} 编码，请改用 gb18030 / cannot encode in {encoding}: {exc}") from exc
+    with atomic_output(out, "export") as stage:
+        try:
+            files = export_national(tables, stage.path, encoding=encoding)
+        except UnicodeEncodeError as exc:
+            raise InputError(f"有字符无法用 {encoding} 编码，请改用 gb18030 / cannot encode in {encoding}: {exc}") from exc
+        stage.counts.update({"files": [f.name for f in files], "encoding": encoding,
+                             "rows": {n: t.num_rows for n, t in tables.items()}})
     for f in files:
-        console.print(f"  {f}")
+        console.print(f"  {stage.final_path(f)}")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from medaudit.cli import app
+from medaudit.outputs import atomic_output, check_input_outside, rebase
 from medaudit.schema import TABLES
 
 
@@ -22,16 +23,21 @@ def ingest_cmd(
     """导入并校验数据(CSV/Excel/Parquet，国家中心表或标准表) / ingest and validate claims data."""
     from medaudit.ingest import ingest
 
-    report = ingest(src, out, progress=None if not as_json else False)
+    check_input_outside(src, out)
+    with atomic_output(out, "ingest") as stage:
+        report = ingest(src, stage.path, progress=None if not as_json else False, exclude=[stage.final])
+        stage.counts.update({"tables": {n: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
+                                        for n, r in report.tables.items()}, "skipped": list(report.skipped)})
+    data = rebase(report.to_dict(), stage.path, stage.final)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = Console()
     for n in report.notices:
         console.print(f"[yellow]提示 / notice:[/] {n}")
     for s in report.skipped:
         console.print(f"[yellow]跳过 / skipped:[/] {s}")
-    tbl = Table(title=f"导入结果 / ingest result → {report.out}")
+    tbl = Table(title=f"导入结果 / ingest result → {out}")
     tbl.add_column("表 / table")
     tbl.add_column("读取 = 接受 + 隔离 / read = accepted + quarantined")
     tbl.add_column("说明 / notes")
@@ -42,4 +48,4 @@ def ingest_cmd(
     console.print(tbl)
     quarantined = sum(r.quarantined for r in report.tables.values())
     if quarantined:
-        console.print(f"隔离记录见 / quarantined rows: {report.out / 'quarantine'}")
+        console.print(f"隔离记录见 / quarantined rows: {out / 'quarantine'}")

@@ -10,6 +10,7 @@ import typer
 from medaudit.cli import app
 from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
+from medaudit.outputs import atomic_output
 
 
 def _parse_rates(items: list[str] | None) -> dict[str, float]:
@@ -42,8 +43,11 @@ def synth_cmd(
 
     rates = _parse_rates(rate)
     cfg = SynthConfig(patients=patients, months=months, seed=seed, rates=rates, violations=not no_violations)
-    result = generate(cfg)
-    paths = write(result, out, fmt)
+    with atomic_output(out, "synth") as stage:
+        result = generate(cfg)
+        paths = write(result, stage.path, fmt)
+        stage.counts.update({**result.summary()["counts"], "labels": result.labels.num_rows, "seed": seed,
+                             "format": fmt})
     by_type = Counter(result.labels.column("violation_type").to_pylist())
     amounts: Counter[str] = Counter()
     for t, a in zip(result.labels.column("violation_type").to_pylist(),

@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,20 +190,25 @@ class _Run:
 # ------------------------------------------------------------------------------------ discovery
 
 
-def _discover(src: Path, out: Path) -> list[Path]:
+def _discover(src: Path, outs: list[Path], skipped: list[str]) -> list[Path]:
+    """Input files under ``src``; every other file there is named in ``skipped`` with why."""
     if not src.exists():
         raise InputError(f"输入路径不存在 / input path does not exist: {src}")
     if src.is_file():
         return [src]
     known = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES
-    out_r = out.resolve()
+    outs_r = [o.resolve() for o in outs]
     files = []
     for p in sorted(src.rglob("*")):
-        if not p.is_file() or p.name.startswith((".", "~$")) or p.suffix.lower() not in known:
+        if not p.is_file() or any(o == p.resolve() or o in p.resolve().parents for o in outs_r):
             continue
-        if out_r in p.resolve().parents:
-            continue
-        files.append(p)
+        rel = p.relative_to(src).as_posix()
+        if p.name.startswith((".", "~$")):
+            skipped.append(f"{rel}: 隐藏或临时文件 / hidden or temporary file")
+        elif p.suffix.lower() not in known:
+            skipped.append(f"{rel}: 不支持的文件类型 {p.suffix or '(无扩展名)'} / unsupported file type")
+        else:
+            files.append(p)
     return files
 
 
@@ -563,16 +568,23 @@ def _make_progress(enabled: bool | None) -> Any:
                     console=Console(stderr=True), transient=True)
 
 
-def ingest(src: Path, out: Path, *, progress: bool | None = None) -> IngestReport:
-    """Read ``src`` (a file or folder), write canonical Parquet and quarantine CSVs under ``out``."""
+def ingest(src: Path, out: Path, *, progress: bool | None = None, exclude: Sequence[Path] = ()) -> IngestReport:
+    """Read ``src`` (a file or folder), write canonical Parquet and quarantine CSVs under ``out``.
+
+    ``exclude``: folders under ``src`` that are not input (the final place of an output being staged).
+    A file that cannot be opened or decoded is named in ``report.skipped``; the rest still ingests.
+    """
     src, out = Path(src), Path(out)
-    files = _discover(src, out)
+    skipped: list[str] = []
+    files = _discover(src, [out, *exclude], skipped)
     out.mkdir(parents=True, exist_ok=True)
     qdir = out / "quarantine"
-    skipped: list[str] = []
     items: list[_Item] = []
     for f in files:
-        items.extend(_classify(f, skipped))
+        try:
+            items.extend(_classify(f, skipped))
+        except InputError as exc:
+            skipped.append(f"{f.relative_to(src).as_posix() if f != src else f.name}: {exc}")
     if not items:
         raise InputError(f"在 {src} 中没有可识别的数据文件 / no recognisable data files in {src}"
                          + (f" ({'; '.join(skipped)})" if skipped else ""))

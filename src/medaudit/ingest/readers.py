@@ -27,7 +27,7 @@ from medaudit.errors import InputError
 
 LINE = "__line"
 CSV_SUFFIXES = {".csv", ".txt", ".tsv", ".dat"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 BLOCK_SIZE = 8 << 20
 EXCEL_BATCH = 50_000
@@ -97,7 +97,10 @@ def detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("不支持UTF-16编码，请另存为UTF-8或GBK / UTF-16 files are not supported; save as UTF-8 or GBK")
+        return "utf-16"  # Excel's "Unicode text" export; the codec reads the BOM
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
     votes = {"utf-8": 0, "gb18030": 0, "": 0}
     lines = sample.split(b"\n")
     if len(lines) > 1:
@@ -106,6 +109,54 @@ def detect_encoding(sample: bytes) -> str:
         if not raw.isascii():
             votes[decode_line(raw)[1]] += 1
     return "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 without a BOM shows as a NUL in every other byte of mostly-ASCII text (headers, digits)."""
+    n = len(sample) - len(sample) % 2
+    if n < 8:
+        return None
+    even, odd = sample[0:n:2].count(0), sample[1:n:2].count(0)
+    if odd > 0.4 * n / 2 and even < 0.05 * n / 2:
+        return "utf-16-le"
+    if even > 0.4 * n / 2 and odd < 0.05 * n / 2:
+        return "utf-16-be"
+    return None
+
+
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """NUL bytes, or many control bytes, never occur in a CSV export (but fill every binary file)."""
+    if b"\x00" in sample:
+        return True
+    return len(sample) - len(sample.translate(None, _CONTROL)) > 0.05 * len(sample)
+
+
+def _undecodable(err: UnicodeError) -> tuple[str, int]:
+    # A lone surrogate never comes out of a valid UTF-16 decode; encoded with surrogateescape it
+    # becomes the byte 0xFF, which the per-line decoder reports as undecodable (the row is quarantined).
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return "\udcff", err.end
+
+
+codecs.register_error("medaudit-undecodable", _undecodable)
+
+
+class _Utf16Lines:
+    """A UTF-16 file as UTF-8 lines, so the byte-level record splitter works on it unchanged."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self._fh = path.open("r", encoding=encoding, errors="medaudit-undecodable", newline="")
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._fh:
+            yield line.encode("utf-8", errors="surrogateescape")
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -139,8 +190,9 @@ class _Transcoder(io.RawIOBase):
 
     def __init__(self, path: Path, encoding: str, delimiter: str, progress: Callable[[int], None] | None):
         super().__init__()
-        self._fh = path.open("rb")
-        self.encoding = encoding
+        utf16 = encoding.startswith("utf-16")
+        self._fh: Any = _Utf16Lines(path, encoding) if utf16 else path.open("rb")
+        self.encoding = "utf-8" if utf16 else encoding  # of the lines this class sees
         self.delim = delimiter.encode()
         self.junk: list[Junk] = []
         self._progress = progress
@@ -261,8 +313,13 @@ class CsvReader(Reader):
         with path.open("rb") as fh:
             sample = fh.read(1 << 16)
         self.encoding = detect_encoding(sample)
-        first = sample.split(b"\n", 1)[0]
-        self.delimiter = _sniff_delimiter(first.decode(self.encoding, errors="replace"))
+        if not self.encoding.startswith("utf-16") and _looks_binary(sample):
+            raise InputError("不是文本文件(含二进制内容，无法解码) / not a text file (binary content, undecodable)")
+        if self.encoding.startswith("utf-16"):
+            first_line = sample.decode(self.encoding, errors="replace").split("\n", 1)[0]
+        else:
+            first_line = sample.split(b"\n", 1)[0].decode(self.encoding, errors="replace")
+        self.delimiter = _sniff_delimiter(first_line)
         probe = _Transcoder(path, self.encoding, self.delimiter, None)
         try:
             hdr = probe.read_header()
@@ -449,6 +506,249 @@ def iter_filled_rows(ws: Any) -> Iterator[tuple[int, list[str]]]:
         yield r, row
 
 
+# ---------------------------------------------------------------------- workbooks: xlsx, BIFF, HTML
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_START = re.compile(rb"^\s*<(?:!doctype\s+html|html|table|head|body|meta|\?xml)", re.IGNORECASE)
+
+
+def workbook_kind(path: Path) -> str:
+    """What a spreadsheet file really is, from its bytes: HIS systems save HTML tables, or xlsx, as .xls."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        raise InputError("空文件(0字节) / empty file (0 bytes)")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(_OLE2):
+        return "biff"
+    text = head
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if head.startswith(bom):
+            text = head[len(bom):].decode(enc, errors="ignore").encode("ascii", errors="ignore")
+    if _HTML_START.match(text) or b"<table" in text.lower():
+        return "html"
+    raise InputError("不是可识别的Excel文件(既非xlsx/BIFF8也非HTML表格) / not a readable workbook "
+                     "(neither xlsx, BIFF8 .xls nor an HTML table)")
+
+
+class _Workbook:
+    """Sheets of one workbook, each as (row number, cell strings) with merged cells filled."""
+
+    def sheets(self) -> list[str]:
+        raise NotImplementedError
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _XlsxBook(_Workbook):
+    def __init__(self, path: Path) -> None:
+        import openpyxl
+
+        # a file object: openpyxl refuses a *name* ending in .xls even when the bytes are xlsx
+        self._fh = path.open("rb")
+        try:
+            self.wb = openpyxl.load_workbook(self._fh, read_only=True, data_only=True)
+        except BaseException:
+            self._fh.close()
+            raise
+
+    def sheets(self) -> list[str]:
+        return [ws.title for ws in self.wb.worksheets]
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
+        return iter_filled_rows(self.wb[sheet])
+
+    def close(self) -> None:
+        self.wb.close()
+        self._fh.close()
+
+
+class _BiffBook(_Workbook):
+    """Excel 97–2003 (BIFF8) through xlrd; dates are numbers plus the workbook's date mode."""
+
+    def __init__(self, path: Path) -> None:
+        import xlrd
+
+        self.xlrd = xlrd
+        self.wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+
+    def sheets(self) -> list[str]:
+        return list(self.wb.sheet_names())
+
+    def _cell(self, ctype: int, value: Any) -> str:
+        x = self.xlrd
+        if ctype == x.XL_CELL_DATE:
+            try:
+                d = x.xldate_as_datetime(value, self.wb.datemode)
+            except (x.xldate.XLDateError, ValueError, OverflowError):
+                return _cell_str(value)
+            return _cell_str(d.date() if d.time() == dt.time() and float(value).is_integer() else d)
+        if ctype == x.XL_CELL_BOOLEAN:
+            return _cell_str(bool(value))
+        if ctype == x.XL_CELL_ERROR:
+            return x.error_text_from_code.get(value, "#ERR")
+        if ctype in (x.XL_CELL_EMPTY, x.XL_CELL_BLANK):
+            return ""
+        return _cell_str(value)
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
+        ws = self.wb.sheet_by_name(sheet)
+        fill: dict[tuple[int, int], tuple[int, int]] = {}
+        for r1, r2, c1, c2 in ws.merged_cells:  # half-open ranges, 0-based
+            for r in range(r1, r2):
+                for c in range(c1, c2):
+                    fill[(r, c)] = (r1, c1)
+        for r in range(ws.nrows):
+            row = []
+            for c in range(ws.ncols):
+                src = fill.get((r, c), (r, c))
+                row.append(self._cell(ws.cell_type(*src), ws.cell_value(*src)))
+            yield r + 1, row
+        self.wb.unload_sheet(sheet)
+
+    def close(self) -> None:
+        self.wb.release_resources()
+
+
+def _html_encoding(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    m = re.search(rb"charset\s*=\s*[\"']?\s*([A-Za-z0-9_-]+)", head, re.IGNORECASE)
+    if m:
+        name = m.group(1).decode("ascii").lower()
+        try:
+            name = codecs.lookup(name).name
+        except LookupError:
+            name = ""
+        if name in ("gb2312", "gbk", "gb18030"):
+            return "gb18030"  # superset: a GBK page labelled gb2312 still decodes
+        if name:
+            return name
+    return detect_encoding(head)
+
+
+class _HtmlBook(_Workbook):
+    """An HTML page of tables saved as .xls: each ``<table>`` is a sheet ``table1``, ``table2``, …
+
+    Streamed with lxml's HTML iterparse (an HIS export can be hundreds of MB); ``colspan`` and
+    ``rowspan`` are filled like merged cells.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.encoding = _html_encoding(path)
+        self._names = [name for name, _ in self._tables(first_rows=1)]
+
+    def sheets(self) -> list[str]:
+        return list(self._names)
+
+    def _tables(self, first_rows: int | None = None,
+                only: str | None = None) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+        for name, rows in self._walk(only):
+            yield name, rows if first_rows is None else iter(list(_take(rows, first_rows)))
+
+    def _walk(self, only: str | None) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+        from lxml import etree
+
+        events = etree.iterparse(str(self.path), events=("start", "end"), html=True, encoding=self.encoding,
+                                 recover=True, huge_tree=True)
+        count = 0
+        depth = 0
+
+        def table_rows() -> Iterator[tuple[int, list[str]]]:
+            nonlocal depth
+            r = 0
+            carry: dict[int, tuple[int, str]] = {}  # column → (rows left, value) from rowspan
+            for ev, el in events:
+                tag = el.tag.lower() if isinstance(el.tag, str) else ""
+                if tag == "table":
+                    depth += 1 if ev == "start" else -1
+                    if depth == 0:
+                        return
+                    continue
+                if ev != "end" or tag != "tr" or depth != 1:
+                    continue
+                r += 1
+                row: list[str] = []
+                cells = [c for c in el if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+                for cell in cells:
+                    while len(row) in carry:
+                        left, val = carry[len(row)]
+                        row.append(val)
+                        carry[len(row) - 1] = (left - 1, val)
+                    text = " ".join("".join(cell.itertext()).split())
+                    span = _span(cell.get("colspan"))
+                    down = _span(cell.get("rowspan"))
+                    for _ in range(span):
+                        if down > 1:
+                            carry[len(row)] = (down - 1, text)
+                        row.append(text)
+                while len(row) in carry:
+                    left, val = carry[len(row)]
+                    row.append(val)
+                    carry[len(row) - 1] = (left - 1, val)
+                carry = {c: v for c, v in carry.items() if v[0] > 0}
+                el.clear()
+                yield r, row
+
+        for ev, el in events:
+            if ev == "start" and isinstance(el.tag, str) and el.tag.lower() == "table" and depth == 0:
+                depth = 1
+                count += 1
+                name = f"table{count}"
+                rows = table_rows()
+                if only is None or only == name:
+                    yield name, rows
+                for _ in rows:  # skip what the consumer did not read
+                    pass
+                if only == name:
+                    return
+
+    def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
+        for _, rows in self._walk(sheet):
+            yield from rows
+
+
+def _span(v: str | None) -> int:
+    try:
+        return max(1, min(int(v or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def _take(it: Iterator[tuple[int, list[str]]], n: int) -> Iterator[tuple[int, list[str]]]:
+    for i, x in enumerate(it):
+        if i >= n:
+            return
+        yield x
+
+
+def open_workbook(path: Path) -> _Workbook:
+    """The workbook behind ``path`` whatever its suffix says; unreadable ones raise ``InputError``."""
+    kind = workbook_kind(path)
+    try:
+        if kind == "xlsx":
+            return _XlsxBook(path)
+        if kind == "biff":
+            return _BiffBook(path)
+        return _HtmlBook(path)
+    except InputError:
+        raise
+    except Exception as exc:  # zipfile, xlrd and lxml each have their own error types for a broken file
+        raise InputError(f"Excel文件已损坏或无法读取 / cannot read workbook: {type(exc).__name__}: {exc}") from exc
+
+
 class ExcelSheetReader(Reader):
     """One sheet; the header row is the row (among the first 20) that best matches ``table``."""
 
@@ -461,16 +761,13 @@ class ExcelSheetReader(Reader):
         self.size = 0
 
     def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        wb = open_workbook(self.path)
         try:
-            ws = wb[self.sheet]
             width = len(self.headers)
             lines: list[int] = []
             cols: list[list[str]] = [[] for _ in range(width)]
             header_vals = None
-            for r, row in iter_filled_rows(ws):
+            for r, row in wb.rows(self.sheet):
                 if r < self.header_row:
                     continue
                 if r == self.header_row:
@@ -500,17 +797,15 @@ def _string_table(lines: list[int], headers: list[str], cols: list[list[str]]) -
 
 
 def excel_sheets(path: Path) -> Iterator[tuple[str, list[tuple[int, list[str]]]]]:
-    """(sheet name, first 20 filled rows) for header detection."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    """(sheet name, first 20 filled rows) for header detection; xlsx, BIFF8 .xls or HTML-as-.xls."""
+    wb = open_workbook(path)
     try:
-        for ws in wb.worksheets:
-            head: list[tuple[int, list[str]]] = []
-            for r, row in iter_filled_rows(ws):
-                head.append((r, row))
-                if len(head) >= 20:
-                    break
-            yield ws.title, head
+        for sheet in wb.sheets():
+            head = list(_take(wb.rows(sheet), 20))
+            yield sheet, head
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"Excel文件已损坏或无法读取 / cannot read workbook: {type(exc).__name__}: {exc}") from exc
     finally:
         wb.close()
