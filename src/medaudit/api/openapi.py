@@ -2,7 +2,7 @@
 
 Handlers parse bodies themselves (lenient national input, mapping.py), so request bodies are not
 FastAPI parameters; their schemas are added here as components, with every nested model hoisted
-under ``#/components/schemas`` — a ``$ref`` that points nowhere breaks HIS integrators' generators.
+under ``#/components/schemas`` (answers too) — a ``$ref`` that points nowhere breaks HIS integrators' generators.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from . import models as m
 
 REF = "#/components/schemas/{model}"
 
-#: request-body schemas of the endpoints that read their body themselves
-BODY_MODELS: tuple[type[BaseModel], ...] = (m.AuditRequest, m.AuditRequestEnvelope, m.FeedbackRequest,
-                                             m.FeedbackRequestEnvelope)
+#: every model the routes reference by ``$ref`` (bodies the handlers read themselves, and answers
+#: they build as Response objects)
+DOC_MODELS: tuple[type[BaseModel], ...] = (
+    m.AuditRequest, m.AuditRequestEnvelope, m.FeedbackRequest, m.FeedbackRequestEnvelope,
+    m.AuditOutput, m.AuditEnvelope, m.FeedbackOutput, m.FeedbackEnvelope, m.ErrorBody, m.ErrorEnvelope,
+    m.FeedbackStats, m.StageTiming, m.Health, m.Lookups,
+)
 
 
 def ref(model: type[BaseModel]) -> dict[str, str]:
@@ -39,7 +43,7 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=app.version, description=app.description,
                               routes=app.routes)
-            _, defs = models_json_schema([(mdl, "validation") for mdl in BODY_MODELS], ref_template=REF)
+            _, defs = models_json_schema([(mdl, "validation") for mdl in DOC_MODELS], ref_template=REF)
             doc.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
             app.openapi_schema = doc
         return app.openapi_schema
