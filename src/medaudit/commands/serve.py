@@ -31,6 +31,20 @@ def _check_startup() -> int:
     return n
 
 
+def _check_settings() -> None:
+    """Refuse to start on a bad MEDAUDIT_* API setting (e.g. a key cache above 1 s), naming it."""
+    from pydantic import ValidationError
+
+    from medaudit.api.config import ApiSettings
+
+    try:
+        ApiSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "MEDAUDIT_" + str(first["loc"][0]).upper() if first.get("loc") else "MEDAUDIT_*"
+        raise MedauditError(f"接口设置 {name} 无效：{first['msg']} / invalid API setting {name}: {first['msg']}") from exc
+
+
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / bind address"),
@@ -43,6 +57,7 @@ def serve(
     """启动实时审核接口（3101/3102/3103）/ start the real-time audit API (3101/3102/3103)."""
     import uvicorn
 
+    _check_settings()
     n = _check_startup()
     if request_log:
         os.environ["MEDAUDIT_REQUEST_LOG"] = request_log
