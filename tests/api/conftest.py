@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from medaudit.api.app import build_app
+from medaudit.api.config import ApiSettings
 from medaudit.api.engine import RealtimeEngine
 from medaudit.knowledge.tables import KB_TABLES
 from medaudit.rules.loader import RuleBase, load_templates
@@ -68,10 +69,12 @@ def engine() -> Iterator[RealtimeEngine]:
 
 @pytest.fixture
 def make_client(engine: RealtimeEngine, tmp_path: Path) -> Callable[..., tuple[TestClient, StateStore]]:
-    def make(history_url: str | None = None, max_body: int = 2 * 1024 * 1024) -> tuple[TestClient, StateStore]:
-        state = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    def make(history_url: str | None = None, max_body: int = 2 * 1024 * 1024, state_url: str | None = None,
+             settings: ApiSettings | None = None) -> tuple[TestClient, StateStore]:
+        state = StateStore(state_url or f"sqlite:///{tmp_path / 'state.db'}")
         history = HistoryStore(history_url or f"sqlite:///{tmp_path / 'history.db'}")
-        return TestClient(build_app(engine, state, history, max_body), raise_server_exceptions=False), state
+        app = build_app(engine, state, history, max_body, settings)
+        return TestClient(app, raise_server_exceptions=False), state
     return make
 
 

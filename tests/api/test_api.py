@@ -49,7 +49,8 @@ def test_3101_finds_gender_violation_and_intercepts(client: Client) -> None:
     assert r["sev_deg"] == "1" and r["result_type"] == "明确" and r["intercept_flag"] == "1"
     assert "黄体酮注射液" in r["vola_cont"] and "37.50元" in r["vola_cont"]
     assert r["vola_evid"].endswith("（依据：kb_drug:XG03DAH051B0）")
-    assert r["task_id"] == "T0001" and len(r["jr_id"]) <= 50
+    assert r["task_id"] == "T0001" and len(r["jr_id"]) <= 50 and r["jr_id"].startswith(f"{INSTITUTION}-")
+    assert r["other_medins_flag"] == "0"
     assert r["judge_result_detail_dtos"] == [{"jrd_id": f"{r['jr_id']}-1", "patn_id": "44010619800501123X",
                                               "mdtrt_id": "MD001", "rx_id": "RX1", "vola_item_type": "1",
                                               "vola_amt": 37.5}]
@@ -286,16 +287,23 @@ def test_history_store_settlement_then_concurrent_stay(
         [_inpatient("OTH1", "2025-03-01 09:00:00", "2025-03-10 10:00:00", medins_id=OTHER_INSTITUTION)], "OTH1")]}
     assert c.post("/api/3102", json=settled, headers=other).status_code == 200
     history = c.app.state.services.history  # type: ignore[attr-defined]
+    assert history.dialect == store
     assert history.count() == 1
-    stored = json.dumps(history.read("P100", __import__("datetime").datetime(2025, 1, 1)), ensure_ascii=False)
+    stored = json.dumps([s.payload for s in history.read("P100", __import__("datetime").datetime(2025, 1, 1))],
+                        ensure_ascii=False)
     assert "李四" not in stored  # names are never stored
     # a pre-settlement (scene 9) at my hospital overlapping the stay at the other one
     now = {"syscode": "HIS", "trig_scen": "9", "patient_dtos": [_patient(
         [_inpatient("MINE1", "2025-03-07 09:00:00", "2025-03-15 10:00:00")], "MINE1")]}
-    out = c.post("/api/3102", json=now, headers=mine).json()
+    resp = c.post("/api/3102", json=now, headers=mine)
+    out = resp.json()
     [r] = [x for x in out["result"] if x["rule_id"] == "concurrent_stay"]
-    assert r["mdtrt_id"] == "MINE1" and "OTH1" in r["vola_cont"]
-    assert out["history_encounters"] == 1
+    assert r["mdtrt_id"] == "MINE1" and r["other_medins_flag"] == "1"
+    assert "该参保人同期在其他定点医疗机构住院" in r["vola_cont"]
+    # used for the audit, never shown (docs/api.md): no other institution's code, id or dates
+    for secret in ("OTH1", OTHER_INSTITUTION, "2025-03-01", "2025-03-10", "03-10"):
+        assert secret not in resp.text
+    assert out["history_encounters"] == 0  # only the caller's own stored encounters are counted
     assert history.count() == 1  # scene 9 (预结算) does not write
 
 

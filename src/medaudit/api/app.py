@@ -1,7 +1,9 @@
-"""FastAPI application: 3101 事前 / 3102 事中 analysis, 3103 feedback, feedback statistics.
+"""FastAPI application: 3101 事前 / 3102 事中 analysis, 3103 feedback, statistics, the admin trail.
 
-Handlers are ``async def`` and do their CPU work in the event loop (DESIGN.md: a sync handler halves
-throughput through the thread pool); each worker process owns its in-memory SQLite engine.
+Handlers are ``async def``; the audit itself (parse, map, history, rules, stores) runs through
+:class:`~medaudit.api.offload.AuditRunner` — inline for a small body while the worker's engine is
+free, otherwise in the worker's audit thread — so the event loop is never held by one large request
+(DESIGN.md). Each worker process owns its in-memory SQLite engine.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,11 +24,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medaudit.engine.runner import KnowledgeLike
 from medaudit.rules.loader import RuleBase
+from medaudit.store.state import KeyInfo
 
+from . import models as m
+from . import openapi, requestlog
+from .config import ApiSettings
 from .engine import RealtimeEngine
 from .errors import ApiError, bad
+from .jsonbody import parse_body, read_body
 from .mapping import Mapped, map_request, scenes_for
-from .models import AuditOutput, AuditRequest, FeedbackRequest
+from .offload import AuditRunner, Deadline
+from .ratelimit import RateLimiter
+from .redact import Foreign, alias_foreign, note_own, redacted_reason, relies_on_foreign
 
 log = logging.getLogger("medaudit.api")
 
@@ -37,17 +47,24 @@ STAGES = ("parse", "history", "rules", "serialise", "store")
 
 
 def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
 
 class Services:
-    """What a worker holds: the evaluator, the state and history stores, timing samples."""
+    """What a worker holds: the evaluator, the stores, the limits, the runner, timing samples."""
 
-    def __init__(self, engine: RealtimeEngine, state: Any, history: Any, max_body: int) -> None:
+    def __init__(self, engine: RealtimeEngine, state: Any, history: Any, settings: ApiSettings) -> None:
         self.engine = engine
         self.state = state
         self.history = history
-        self.max_body = max_body
+        self.settings = settings
+        self.max_body = settings.max_body_bytes
+        share = settings.api_workers
+        self.requests = RateLimiter(settings.rate_limit_per_minute / share, settings.rate_limit_burst,
+                                    "请求", "requests")
+        self.lookups = RateLimiter(settings.lookup_limit_per_minute / share, settings.lookup_limit_burst,
+                                   "读取历史就诊的审核请求", "audit requests reading stored history")
+        self.runner = AuditRunner(engine.backend.con, settings.time_budget_seconds, settings.inline_body_bytes)
         self.timings: dict[str, deque[float]] = {s: deque(maxlen=20000) for s in (*STAGES, "total")}
 
 
@@ -57,35 +74,6 @@ def _services(request: Request) -> Services:
 
 
 # -- request plumbing ----------------------------------------------------------------------------
-async def _read_json(request: Request, max_body: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body:
-        raise ApiError(413, "too_large", f"请求体过大（{int(declared)}字节，上限{max_body}字节）",
-                       f"request body too large ({int(declared)} bytes, limit {max_body})")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise ApiError(413, "too_large", f"请求体过大（超过上限{max_body}字节）",
-                           f"request body too large (over the {max_body}-byte limit)")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    if not body.strip():
-        raise bad("body", "请求体为空", "empty request body")
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise bad("body", f"请求体不是UTF-8编码（第{exc.start}字节）", f"body is not UTF-8 (byte {exc.start})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise bad("body", f"JSON格式错误：第{exc.lineno}行第{exc.colno}列：{exc.msg}",
-                  f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise bad("body", "JSON嵌套层级过深", "JSON nested too deeply") from exc
-
-
 def _unwrap(body: Any, infno: str) -> tuple[dict[str, Any], bool]:
     """(data, called with the national envelope?)."""
     if not isinstance(body, dict):
@@ -106,21 +94,33 @@ def _unwrap(body: Any, infno: str) -> tuple[dict[str, Any], bool]:
     return body, False
 
 
-def _key_institution(request: Request, svc: Services) -> str:
+def _key(request: Request, svc: Services, admin: bool = False) -> KeyInfo:
+    """The caller's verified key, within its rate limit; HIS endpoints refuse admin keys and back."""
     key = request.headers.get("x-api-key")
     if not key:
         raise ApiError(401, "unauthorized", "缺少API密钥（请求头X-API-Key）", "missing API key (X-API-Key header)")
-    inst = svc.state.institution_for(key.strip())
-    if inst is None:
+    info: KeyInfo | None = svc.state.key_info(key.strip())
+    if info is None:
         raise ApiError(401, "unauthorized", "API密钥无效或已停用", "invalid or revoked API key")
-    return str(inst)
+    if admin and not info.is_admin:
+        raise ApiError(403, "forbidden", "该接口需要医保部门管理员密钥", "this endpoint needs a bureau admin key")
+    if not admin and info.is_admin:
+        raise ApiError(403, "forbidden", "管理员密钥不能提交或读取定点医药机构的数据",
+                       "an admin key cannot submit or read an institution's data")
+    request.state.institution = info.institution
+    svc.requests.check(info.prefix)
+    return info
 
 
-def _answer(payload: dict[str, Any], envelope: bool, status: int = 200,
+def _encode(payload: dict[str, Any], envelope: bool) -> bytes:
+    return _json_bytes({"infcode": 0, "err_msg": "", "output": payload} if envelope else payload)
+
+
+def _answer(payload: dict[str, Any] | bytes, envelope: bool, status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
-    body = {"infcode": 0, "err_msg": "", "output": payload} if envelope else payload
-    return Response(_json_bytes(body), status_code=status, media_type="application/json; charset=utf-8",
-                    headers=headers)
+    """``payload`` as the answer; bytes are an answer already encoded off the loop (:func:`_encode`)."""
+    body = payload if isinstance(payload, bytes) else _encode(payload, envelope)
+    return Response(body, status_code=status, media_type="application/json; charset=utf-8", headers=headers)
 
 
 # -- findings → 3101 output ----------------------------------------------------------------------
@@ -128,7 +128,13 @@ def _yuan(fen: int) -> float:
     return fen / 100
 
 
-def _render(findings: list[dict[str, Any]], mapped: Mapped, engine: RealtimeEngine) -> list[dict[str, Any]]:
+def jr_id_for(institution: str, finding_id: str) -> str:
+    """A result id unique per institution: two HIS sending the same local ids get different ones."""
+    return f"{institution}-{finding_id}"
+
+
+def _render(findings: list[dict[str, Any]], mapped: Mapped, engine: RealtimeEngine, inst: str,
+            foreign: Foreign) -> list[dict[str, Any]]:
     line_enc = {ln["line_id"]: ln["mdtrt_id"] for ln in mapped.rows["fee_lines"]}
     out = []
     for f in findings:
@@ -137,39 +143,68 @@ def _render(findings: list[dict[str, Any]], mapped: Mapped, engine: RealtimeEngi
         if f["line_id"] is not None and f["line_id"] not in mapped.current_lines:
             continue  # the offending line is a history line (curr_drord_flag 0): only 涉及项
         tpl = engine.templates[f["rule_id"]]
-        jr_id = f["finding_id"]
+        jr_id = jr_id_for(inst, f["finding_id"])
         intercept = f["result_type"] == "明确" and f["action"] == "拦截"
+        other = relies_on_foreign(f, foreign, inst)
         details = [{"jrd_id": f"{jr_id}-1", "patn_id": f["psn_no"], "mdtrt_id": f["mdtrt_id"], "rx_id": f["line_id"],
                     "vola_item_type": "1", "vola_amt": _yuan(f["amount_fen"])}]
-        if f["related_line_id"] is not None:
+        related = f["related_line_id"]
+        if related is not None and related not in foreign.ids:
             details.append({"jrd_id": f"{jr_id}-2", "patn_id": f["psn_no"],
-                            "mdtrt_id": line_enc.get(f["related_line_id"], f["mdtrt_id"]),
-                            "rx_id": f["related_line_id"], "vola_item_type": "2", "vola_amt": 0.0})
+                            "mdtrt_id": line_enc.get(related, f["mdtrt_id"]),
+                            "rx_id": related, "vola_item_type": "2", "vola_amt": 0.0})
         evid = tpl.logic + (f"（依据：{f['kb_ref']}）" if f["kb_ref"] else "")
         out.append({
-            "jr_id": jr_id, "rule_id": f["instance_id"], "rule_name": f["rule_name"], "vola_cont": f["reason"],
+            "jr_id": jr_id, "rule_id": f["instance_id"], "rule_name": f["rule_name"],
+            "vola_cont": redacted_reason(f) if other else f["reason"],
             "patn_id": f["psn_no"], "mdtrt_id": f["mdtrt_id"], "vola_amt": _yuan(f["amount_fen"]),
             "vola_amt_stas": "1" if f["amount_fen"] >= 0 else "0",
             "sev_deg": SEV_DEG.get(f["severity"], "3"), "sev_deg_name": f["severity"],
             "vola_evid": evid[:500], "vola_bhvr_type": BHVR_TYPE.get(f["category"], "9"),
             "vola_bhvr_type_name": f["category"], "task_id": mapped.task_id,
             "result_type": f["result_type"], "dspo_act": f["action"], "intercept_flag": "1" if intercept else "0",
+            "other_medins_flag": "1" if other else "0",
             "judge_result_detail_dtos": details,
         })
     return out
 
 
-def _merge_history(svc: Services, mapped: Mapped, days: int) -> int:
-    """Add the stored history of each patient (within the look-back) to the request rows."""
+@dataclass
+class _HistoryUse:
+    own: int = 0
+    foreign: Foreign = field(default_factory=Foreign)
+    lookups: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _merge_history(svc: Services, mapped: Mapped, days: int, key: KeyInfo, infno: str, rid: str) -> _HistoryUse:
+    """Add each patient's stored history within the look-back to the request rows: the caller's own
+    encounters as they are, other institutions' under opaque ids (redact.py); one trail row each."""
+    use = _HistoryUse()
     if days <= 0 or svc.history is None:
-        return 0
+        return use
+    svc.lookups.check(key.prefix)
+    inst_of_key = key.institution
     have = {e["mdtrt_id"] for e in mapped.rows["encounters"]}
     insts = {i["fixmedins_code"] for i in mapped.rows["institutions"]}
-    added = 0
+    seen: set[tuple[str, str]] = set()
+    note_own(mapped.rows, use.foreign)
+    now = dt.datetime.now().replace(microsecond=0)
     for enc in mapped.curr_encounters:
-        start = dt.datetime.fromisoformat(enc["adm_time"]) - dt.timedelta(days=days)
-        for payload in svc.history.read(enc["psn_no"], start):
-            encs = [e for e in payload.get("encounters", []) if e["mdtrt_id"] not in have]
+        visit = dt.datetime.fromisoformat(enc["adm_time"])
+        start = visit - dt.timedelta(days=days)
+        own = other = 0
+        for stored in svc.history.read(enc["psn_no"], start):
+            if (stored.fixmedins_code, stored.mdtrt_id) in seen:
+                continue
+            seen.add((stored.fixmedins_code, stored.mdtrt_id))
+            if stored.fixmedins_code == inst_of_key:
+                payload = stored.payload
+                encs = [e for e in payload.get("encounters", []) if e["mdtrt_id"] not in have]
+                own += len(encs)
+            else:
+                payload = alias_foreign(stored.payload, stored.fixmedins_code, use.foreign)
+                encs = payload.get("encounters", [])
+                other += len(encs)
             if not encs:
                 continue
             ids = {e["mdtrt_id"] for e in encs}
@@ -181,11 +216,14 @@ def _merge_history(svc: Services, mapped: Mapped, days: int) -> int:
                 if inst["fixmedins_code"] not in insts:
                     insts.add(inst["fixmedins_code"])
                     mapped.rows["institutions"].append(inst)
-            added += len(encs)
-    return added
+        use.own += own
+        use.lookups.append({"at": now, "request_id": rid, "key_prefix": key.prefix, "institution": inst_of_key,
+                            "endpoint": infno, "psn_no": enc["psn_no"], "since": start, "visit_time": visit,
+                            "own_found": own, "other_found": other, "results_other": 0})
+    return use
 
 
-def _write_history(svc: Services, mapped: Mapped) -> None:
+def _write_history(svc: Services, mapped: Mapped, inst: str) -> None:
     for enc in mapped.curr_encounters:
         mid = enc["mdtrt_id"]
         rows = {
@@ -193,17 +231,22 @@ def _write_history(svc: Services, mapped: Mapped) -> None:
             "encounters": [enc],
             **{n: [r for r in mapped.rows[n] if r["mdtrt_id"] == mid] for n in ("fee_lines", "diagnoses", "operations")},
         }
-        svc.history.write(enc["psn_no"], mid, enc["fixmedins_code"], dt.datetime.fromisoformat(enc["adm_time"]), rows)
+        svc.history.write(inst, mid, enc["psn_no"], dt.datetime.fromisoformat(enc["adm_time"]), rows)
 
 
-async def _analyse(request: Request, infno: str) -> Response:
-    svc = _services(request)
+@dataclass
+class _Audited:
+    body: bytes  # encoded in the audit thread: a 5,000-result answer takes the loop ~0.1 s to encode
+    stages: dict[str, float]
+
+
+def _audit(svc: Services, key: KeyInfo, infno: str, body: bytes, rid: str, state: Any,
+           deadline: Deadline) -> _Audited:
+    """The whole audit of one request body, synchronous (run by the AuditRunner)."""
     t0 = time.perf_counter()
-    request.state.envelope = False
-    inst = _key_institution(request, svc)
-    body = await _read_json(request, svc.max_body)
-    data, envelope = _unwrap(body, infno)
-    request.state.envelope = envelope
+    inst = key.institution
+    data, envelope = _unwrap(parse_body(body), infno)
+    state.envelope = envelope
     mapped = map_request(data)
     for enc in mapped.rows["encounters"]:
         if enc["fixmedins_code"] != inst:
@@ -224,42 +267,62 @@ async def _analyse(request: Request, infno: str) -> Response:
     choice = engine.choose(stage, scenes, mapped.rule_ids, mapped.trig_scen is not None, bool(mapped.current_lines))
     warnings[:0] = choice.warnings
     selection = choice.selection
+    deadline.check()
     t1 = time.perf_counter()
-    added = _merge_history(svc, mapped, engine.lookback_days(selection))
+    use = _merge_history(svc, mapped, engine.lookback_days(selection), key, infno, rid)
+    deadline.check()
     t2 = time.perf_counter()
+    deadline.arm()  # rules and rendering are pure computation: the watchdog may cut them off
     findings = engine.evaluate(mapped.rows, selection) if selection.templates else []
     t3 = time.perf_counter()
-    results = _render(findings, mapped, engine)
+    results = _render(findings, mapped, engine, inst, use.foreign)
+    deadline.disarm()
     intercept = any(r["intercept_flag"] == "1" for r in results)
     payload = {"task_id": mapped.task_id, "intercept": intercept, "result": results, "warnings": warnings,
-               "rules_run": len(selection.templates), "packs": engine.packs, "history_encounters": added}
+               "rules_run": len(selection.templates), "packs": engine.packs, "history_encounters": use.own}
+    encoded = _encode(payload, envelope)
+    state.rules_run = len(selection.templates)
+    state.results = len(results)
     t4 = time.perf_counter()
     if results:
         svc.state.record_results([{"jr_id": r["jr_id"], "rule_id": r["rule_id"], "rule_name": r["rule_name"],
                                    "institution": inst, "mdtrt_id": r["mdtrt_id"], "sev_deg": r["sev_deg"],
                                    "intercept": r["intercept_flag"] == "1"} for r in results])
+    if use.lookups:
+        for row in use.lookups:
+            row["results_other"] = sum(1 for r in results if r["other_medins_flag"] == "1" and r["patn_id"] == row["psn_no"])
+        svc.state.trail.record(use.lookups)
     if infno == "3102" and mapped.trig_scen in SETTLEMENT_SCENES and svc.history is not None:
-        _write_history(svc, mapped)
+        _write_history(svc, mapped, inst)
     t5 = time.perf_counter()
     stages = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
-    for name, secs in stages.items():
-        svc.timings[name].append(secs)
-    svc.timings["total"].append(t5 - t0)
-    timing = ", ".join(f"{k};dur={v * 1000:.3f}" for k, v in stages.items())
-    log.info("%s task=%s encounters=%d lines=%d results=%d intercept=%s ms=%.2f", infno, mapped.task_id,
+    log.info("%s request=%s encounters=%d lines=%d results=%d intercept=%s ms=%.2f", infno, rid,
              len(mapped.current_mdtrt), len(mapped.current_lines), len(results), intercept, (t5 - t0) * 1000)
-    return _answer(payload, envelope, headers={"Server-Timing": timing})
+    return _Audited(encoded, stages)
 
 
-async def _feedback(request: Request) -> Response:
+async def _analyse(request: Request, infno: str) -> Response:
     svc = _services(request)
+    t0 = time.perf_counter()
     request.state.envelope = False
-    inst = _key_institution(request, svc)
-    body = await _read_json(request, svc.max_body)
-    data, envelope = _unwrap(body, "3103")
-    request.state.envelope = envelope
+    key = _key(request, svc)
+    body = await read_body(request, svc.max_body)
+    t_read = time.perf_counter() - t0
+    rid = requestlog.request_id(request.scope)
+    done = await svc.runner.run(lambda dl: _audit(svc, key, infno, body, rid, request.state, dl), len(body))
+    done.stages["parse"] += t_read
+    for name, secs in done.stages.items():
+        svc.timings[name].append(secs)
+    svc.timings["total"].append(time.perf_counter() - t0)
+    timing = ", ".join(f"{k};dur={v * 1000:.3f}" for k, v in done.stages.items())
+    return _answer(done.body, False, headers={"Server-Timing": timing})
+
+
+def _feedback_rows(svc: Services, inst: str, body: bytes, state: Any, _deadline: Deadline) -> tuple[dict[str, Any], bool]:
     from .mapping import _Reader
 
+    data, envelope = _unwrap(parse_body(body), "3103")
+    state.envelope = envelope
     r = _Reader()
     warn_type = r.text(data.get("warn_type"), "data.warn_type", required=True)
     if warn_type not in ("1", "2"):
@@ -293,34 +356,83 @@ async def _feedback(request: Request) -> Response:
         row["rule_id"] = res["rule_id"]
     n = svc.state.add_feedback(rows)
     log.info("3103 warn_type=%s feedbacks=%d", warn_type, n)
-    return _answer({"accepted": n, "warnings": [w.as_dict() for w in r.warnings]}, envelope)
+    return {"accepted": n, "warnings": [w.as_dict() for w in r.warnings]}, envelope
+
+
+async def _feedback(request: Request) -> Response:
+    svc = _services(request)
+    request.state.envelope = False
+    inst = _key(request, svc).institution
+    body = await read_body(request, svc.max_body)
+    payload, envelope = await svc.runner.run(lambda dl: _feedback_rows(svc, inst, body, request.state, dl), len(body))
+    return _answer(payload, envelope)
+
+
+def _when_param(value: str | None, name: str) -> dt.datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise bad(name, "时间格式应为yyyy-MM-dd或yyyy-MM-ddTHH:mm:ss", "expected yyyy-MM-dd or yyyy-MM-ddTHH:mm:ss") from exc
 
 
 # -- application ---------------------------------------------------------------------------------
-def _error_body(request: Request, status: int, code: str, message: str, path: str | None = None) -> Response:
+def _error_body(request: Request, status: int, code: str, message: str, path: str | None = None,
+                headers: dict[str, str] | None = None) -> Response:
     if getattr(request.state, "envelope", False):
         body: dict[str, Any] = {"infcode": -1, "err_msg": message, "output": None}
     else:
         body = {"code": code, "err_msg": message, "path": path}
-    return Response(_json_bytes(body), status_code=status, media_type="application/json; charset=utf-8")
+    return Response(_json_bytes(body), status_code=status, media_type="application/json; charset=utf-8",
+                    headers=headers)
 
 
-def build_app(engine: RealtimeEngine, state: Any, history: Any, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+_ERRORS = {
+    400: "输入错误 / bad input", 401: "缺少或无效的密钥 / missing or invalid key",
+    403: "机构不符或角色不符 / other institution or wrong role", 404: "不存在 / not found",
+    413: "请求体过大 / body too large", 422: "参数无效或超出时间预算 / invalid parameter or time budget exceeded",
+    429: "请求过于频繁（见Retry-After）/ rate limited (see Retry-After)",
+}
+
+
+def _responses(ok: Any, *codes: int) -> dict[int | str, dict[str, Any]]:
+    err = {"anyOf": [openapi.ref(m.ErrorBody), openapi.ref(m.ErrorEnvelope)]}
+    out: dict[int | str, dict[str, Any]] = {200: {"description": "成功 / OK", "content": {"application/json": {"schema": ok}}}}
+    for c in codes:
+        out[c] = {"description": _ERRORS[c], "content": {"application/json": {"schema": err}}}
+        if c == 429:
+            out[c]["headers"] = {"Retry-After": {"description": "秒 / seconds", "schema": {"type": "string"}}}
+    return out
+
+
+#: 3101/3102 → 3103: a returned jr_id is what the HIS feeds back (stateful fuzzing follows this link)
+_FEEDBACK_LINK = {"Feedback": {"operationId": "feedback_3103", "requestBody": {
+    "warn_type": "1", "warns": [{"warn_rslt_id": "$response.body#/result/0/jr_id", "dspo_way": "2"}]}}}
+
+
+def build_app(engine: RealtimeEngine, state: Any, history: Any, max_body: int | None = None,
+              settings: ApiSettings | None = None) -> FastAPI:
+    cfg = settings or ApiSettings()
+    if max_body is not None:
+        cfg = cfg.model_copy(update={"max_body_bytes": max_body})
     app = FastAPI(
         title="medaudit 实时审核接口 / real-time audit API",
         version="1.0",
         description="3101 明细审核事前分析 / 3102 事中分析 / 3103 反馈. 见 docs/api.md.",
     )
-    app.state.services = Services(engine, state, history, max_body)
-    audit_body = {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": AuditRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
-    fb_body = {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": FeedbackRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}}
+    app.state.services = Services(engine, state, history, cfg)
+    app.add_middleware(requestlog.RequestLogMiddleware)  # type: ignore[arg-type]
+    openapi.install(app)
     key_param = {"parameters": [{"name": "X-API-Key", "in": "header", "required": True, "schema": {"type": "string"}}]}
+    audit_ok = {"anyOf": [openapi.ref(m.AuditOutput), openapi.ref(m.AuditEnvelope)]}
+    audit_responses = _responses(audit_ok, 400, 401, 403, 413, 422, 429)
+    audit_responses[200]["links"] = _FEEDBACK_LINK
+    fb_ok = {"anyOf": [openapi.ref(m.FeedbackOutput), openapi.ref(m.FeedbackEnvelope)]}
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
-        return _error_body(request, exc.status, exc.code, exc.message, exc.path)
+        return _error_body(request, exc.status, exc.code, exc.message, exc.path, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -339,37 +451,39 @@ def build_app(engine: RealtimeEngine, state: Any, history: Any, max_body: int = 
         log.error("internal error on %s: %s", request.url.path, type(exc).__name__, exc_info=exc)
         return _error_body(request, 500, "internal", f"服务内部错误 / internal error: {type(exc).__name__}")
 
-    @app.post("/api/3101", summary="3101 明细审核事前分析 / pre-event analysis", response_model=AuditOutput,
-              openapi_extra={**audit_body, **key_param},
-              responses={400: {"description": "输入错误 / bad input"}, 401: {"description": "密钥 / key"},
-                         403: {"description": "机构不符 / other institution"}, 413: {"description": "过大 / too large"}})
+    # the models are documentation (the handlers answer Response objects), hence the explicit schemas
+    @app.post("/api/3101", summary="3101 明细审核事前分析 / pre-event analysis", operation_id="analyse_3101",
+              openapi_extra={**openapi.body(m.AuditRequest, m.AuditRequestEnvelope), **key_param},
+              responses=audit_responses)
     async def analyse_3101(request: Request) -> Response:
         return await _analyse(request, "3101")
 
-    @app.post("/api/3102", summary="3102 明细审核事中分析 / in-event analysis", response_model=AuditOutput,
-              openapi_extra={**audit_body, **key_param},
-              responses={400: {"description": "输入错误 / bad input"}, 401: {"description": "密钥 / key"},
-                         403: {"description": "机构不符 / other institution"}, 413: {"description": "过大 / too large"}})
+    @app.post("/api/3102", summary="3102 明细审核事中分析 / in-event analysis", operation_id="analyse_3102",
+              openapi_extra={**openapi.body(m.AuditRequest, m.AuditRequestEnvelope), **key_param},
+              responses=audit_responses)
     async def analyse_3102(request: Request) -> Response:
         return await _analyse(request, "3102")
 
-    @app.post("/api/3103", summary="3103 事前事中服务反馈 / feedback", openapi_extra={**fb_body, **key_param},
-              responses={400: {"description": "输入错误"}, 401: {"description": "密钥"}, 403: {"description": "机构不符"},
-                         404: {"description": "违规标识不存在"}})
+    @app.post("/api/3103", summary="3103 事前事中服务反馈 / feedback", operation_id="feedback_3103",
+              openapi_extra={**openapi.body(m.FeedbackRequest, m.FeedbackRequestEnvelope), **key_param},
+              responses=_responses(fb_ok, 400, 401, 403, 404, 413, 422, 429))
     async def feedback_3103(request: Request) -> Response:
         return await _feedback(request)
 
     @app.get("/api/stats/feedback", summary="各规则反馈统计与继续执行率 / per-rule feedback and continue rate",
-             openapi_extra=key_param)
+             operation_id="feedback_stats", openapi_extra=key_param,
+             responses=_responses(openapi.ref(m.FeedbackStats), 401, 403, 429))
     async def feedback_stats(request: Request) -> Response:
         svc = _services(request)
-        inst = _key_institution(request, svc)
+        inst = _key(request, svc).institution
         return _answer({"institution": inst, "rules": svc.state.feedback_stats(inst)}, False)
 
-    @app.get("/api/stats/timing", summary="本进程各阶段耗时 / per-stage timing of this worker", openapi_extra=key_param)
+    @app.get("/api/stats/timing", summary="本进程各阶段耗时 / per-stage timing of this worker",
+             operation_id="timing_stats", openapi_extra=key_param,
+             responses=_responses({"type": "object", "additionalProperties": openapi.ref(m.StageTiming)}, 401, 403, 429))
     async def timing_stats(request: Request) -> Response:
         svc = _services(request)
-        _key_institution(request, svc)
+        _key(request, svc)
         out: dict[str, Any] = {}
         for name, samples in svc.timings.items():
             xs = sorted(samples)
@@ -379,7 +493,24 @@ def build_app(engine: RealtimeEngine, state: Any, history: Any, max_body: int = 
                              "mean_ms": round(sum(xs) / len(xs) * 1000, 3)}
         return _answer(out, False)
 
-    @app.get("/healthz", summary="存活检查 / health")
+    @app.get("/api/admin/lookups", summary="跨就诊历史查询留痕（医保部门管理员）/ audit trail of history look-ups (admin)",
+             operation_id="admin_lookups", openapi_extra=key_param,
+             responses=_responses(openapi.ref(m.Lookups), 400, 401, 403, 422, 429))
+    async def admin_lookups(request: Request, key_prefix: str | None = None, institution: str | None = None,
+                            psn_no: str | None = None, since: str | None = None, before: str | None = None,
+                            limit: int = 200) -> Response:
+        svc = _services(request)
+        _key(request, svc, admin=True)
+        rows = svc.state.trail.query(key_prefix=key_prefix, institution=institution, psn_no=psn_no,
+                                     since=_when_param(since, "since"), before=_when_param(before, "before"),
+                                     limit=limit)
+        for r in rows:
+            for k in ("at", "since", "visit_time"):
+                r[k] = r[k].isoformat(sep=" ")
+        return _answer({"lookups": rows}, False)
+
+    @app.get("/healthz", summary="存活检查 / health", operation_id="health",
+             responses=_responses(openapi.ref(m.Health)))
     async def health() -> Response:
         eng = _services_app(app).engine
         return _answer({"status": "ok", "templates": len(eng.compiled.active),
@@ -397,12 +528,12 @@ def create_app(rulebase: RuleBase | None = None, knowledge: KnowledgeLike | None
                database_url: str | None = None, history_url: str | None = None,
                max_body: int | None = None) -> FastAPI:
     """The production app (uvicorn factory): settings from MEDAUDIT_* unless given."""
-    import os
-
     from medaudit.settings import get_settings
     from medaudit.store import HistoryStore, StateStore
 
     settings = get_settings()
+    cfg = ApiSettings()
+    requestlog.configure(cfg.request_log, cfg.request_log_level)
     if rulebase is None:
         from medaudit.rules import load_rulebase
 
@@ -412,7 +543,6 @@ def create_app(rulebase: RuleBase | None = None, knowledge: KnowledgeLike | None
 
         knowledge = default_knowledge()  # type: ignore[assignment]
     engine = RealtimeEngine(rulebase, knowledge)
-    state = StateStore(database_url or settings.database_url)
+    state = StateStore(database_url or settings.database_url, key_cache_seconds=cfg.key_cache_seconds)
     history = HistoryStore(history_url or settings.history_url)
-    limit = max_body or int(os.environ.get("MEDAUDIT_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
-    return build_app(engine, state, history, limit)
+    return build_app(engine, state, history, max_body, cfg)

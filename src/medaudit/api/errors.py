@@ -6,13 +6,15 @@ from __future__ import annotations
 class ApiError(Exception):
     """An error answered with ``status``; ``zh``/``en`` say exactly what is wrong and where."""
 
-    def __init__(self, status: int, code: str, zh: str, en: str, path: str | None = None) -> None:
+    def __init__(self, status: int, code: str, zh: str, en: str, path: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{zh} / {en}")
         self.status = status
         self.code = code
         self.zh = zh
         self.en = en
         self.path = path
+        self.headers = headers
 
     @property
     def message(self) -> str:

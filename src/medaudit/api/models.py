@@ -7,8 +7,6 @@ loose where real HIS integrations send strings for numbers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 Num = float | int | str | None
@@ -108,6 +106,21 @@ class AuditRequest(_Open):
     patient_dtos: list[PatientDTO]
 
 
+class AuditInput(_Open):
+    data: AuditData
+
+
+class AuditRequestEnvelope(_Open):
+    """The national message envelope (报文信封)."""
+
+    infno: Txt = Field(None, description="交易编号 3101 / 3102")
+    msgid: Txt = None
+    infver: Txt = None
+    fixmedins_code: Txt = None
+    inf_time: Txt = None
+    input: AuditInput
+
+
 class Warn(_Open):
     warn_rslt_id: str = Field(description="违规标识（3101/3102返回的jr_id）")
     dspo_way: str = Field(description="处理方式 1继续执行医嘱 2返回修改医嘱")
@@ -119,12 +132,22 @@ class FeedbackRequest(_Open):
     warns: list[Warn]
 
 
+class FeedbackInput(_Open):
+    data: FeedbackRequest
+
+
+class FeedbackRequestEnvelope(_Open):
+    infno: Txt = Field(None, description="交易编号 3103")
+    msgid: Txt = None
+    input: FeedbackInput
+
+
 class Detail(BaseModel):
     jrd_id: str
     patn_id: str
     mdtrt_id: str | None
     rx_id: str | None
-    vola_item_type: str = Field(description="1违规项 2涉及项")
+    vola_item_type: str = Field(description="1违规项 2涉及项（其他机构的明细不返回）")
     vola_amt: float
 
 
@@ -146,13 +169,100 @@ class Result(BaseModel):
     result_type: str = Field(description="明确 / 可疑")
     dspo_act: str = Field(description="规则处置：拦截/提醒/扣款/送人工审核")
     intercept_flag: str = Field(description="1 = HIS应拦截（明确且处置为拦截）")
+    other_medins_flag: str = Field(description="1 = 依据该参保人在其他定点医疗机构的记录判定（其明细不返回）")
     judge_result_detail_dtos: list[Detail]
+
+
+class WarningItem(BaseModel):
+    path: str
+    message: str
 
 
 class AuditOutput(BaseModel):
     task_id: str
     intercept: bool
     result: list[Result]
-    warnings: list[dict[str, Any]]
-    rules_run: int = Field(description="本次运行的规则数；有医嘱明细而为0时warnings首条说明")
+    warnings: list[WarningItem]
+    rules_run: int = Field(description="本次运行的规则模板数；有医嘱明细而为0时warnings首条说明")
     packs: dict[str, dict[str, str]] = Field(description="所用知识包与规则包 {knowledge: {名称: 版本}, rules: {名称: 版本}}")
+    history_encounters: int = Field(description="从历史库读取并使用的本机构历史就诊数")
+
+
+class AuditEnvelope(BaseModel):
+    """The answer when the request came in the national envelope."""
+
+    infcode: int
+    err_msg: str
+    output: AuditOutput
+
+
+class FeedbackOutput(BaseModel):
+    accepted: int
+    warnings: list[WarningItem]
+
+
+class FeedbackEnvelope(BaseModel):
+    infcode: int
+    err_msg: str
+    output: FeedbackOutput
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx: what is wrong (Chinese / English) and, for bad input, the field path."""
+
+    code: str
+    err_msg: str
+    path: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    infcode: int = Field(description="-1")
+    err_msg: str
+    output: None = None
+
+
+class RuleFeedback(BaseModel):
+    rule_id: str
+    rule_name: str
+    results: int
+    feedbacks: int
+    continued: int
+    modified: int
+    continue_rate: float | None
+
+
+class FeedbackStats(BaseModel):
+    institution: str
+    rules: list[RuleFeedback]
+
+
+class StageTiming(BaseModel):
+    n: int
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+
+
+class Health(BaseModel):
+    status: str
+    templates: int
+    versions_digest: str
+
+
+class Lookup(BaseModel):
+    id: int
+    at: str = Field(description="查询时间")
+    request_id: str
+    key_prefix: str
+    institution: str
+    endpoint: str
+    psn_no: str = Field(description="被查询历史的人员编号")
+    since: str = Field(description="读取历史的起始时间（本次就诊时间减回溯天数）")
+    visit_time: str = Field(description="本次就诊时间")
+    own_found: int = Field(description="使用的本机构历史就诊数")
+    other_found: int = Field(description="使用的其他机构历史就诊数")
+    results_other: int = Field(description="依据其他机构记录判定的违规结果数")
+
+
+class Lookups(BaseModel):
+    lookups: list[Lookup]

@@ -1,7 +1,8 @@
 """API keys, results handed out, and 3103 feedback (事前事中服务反馈).
 
-Keys are stored as SHA-256 digests only; the plain key is shown once when created. Each key is bound
-to one institution (定点医药机构编码) and a request may only submit or read that institution's data.
+Keys are stored as SHA-256 digests only; the plain key is shown once when created. An HIS key is bound
+to one institution (定点医药机构编码) and a request may only submit or read that institution's data; an
+admin key (医保部门管理员, role ``admin``) is bound to no institution and may only read the audit trail.
 A result (jr_id) is recorded when it is returned to an HIS so that the HIS's 3103 feedback can be
 linked to its rule, which is what the per-rule continue rate (继续执行率) is computed from.
 """
@@ -13,6 +14,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -27,11 +29,16 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 
+from medaudit.errors import MedauditError
+
 from .db import make_engine
+from .trail import LookupTrail
 
 metadata = MetaData()
 
@@ -43,7 +50,18 @@ api_keys = Table(
     Column("label", String(200)),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    Column("role", String(10), nullable=False, default="his", server_default="his"),
 )
+
+#: roles a key can have: an HIS bound to one institution, or a bureau administrator
+ROLE_HIS = "his"
+ROLE_ADMIN = "admin"
+#: what an admin key is "bound to" in the institution column (never a valid institution code)
+ADMIN_INSTITUTION = "*"
+#: jr_id is "<institution>-<20 hex>" and must fit the national 50-character field
+MAX_INSTITUTION_LEN = 29
+#: the longest a verified key may stay cached in a worker (docs/api.md: revocation bound)
+MAX_KEY_CACHE_SECONDS = 1.0
 
 audit_results = Table(
     "medaudit_audit_results", metadata,
@@ -81,38 +99,75 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """What a verified key may do: its role, institution (``*`` for admin) and display prefix."""
+
+    prefix: str
+    institution: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+
 class StateStore:
     """The state database (MEDAUDIT_DATABASE_URL)."""
 
-    #: seconds a verified key stays cached in the worker (saves a query per request)
-    KEY_TTL = 30.0
-
-    def __init__(self, url_or_engine: str | Engine) -> None:
+    def __init__(self, url_or_engine: str | Engine, key_cache_seconds: float = 0.0) -> None:
+        """``key_cache_seconds`` (0 … 1) is how long a worker may reuse a key check; 0 checks the
+        database on every request, so a revocation holds on the very next request in every worker."""
+        if not 0.0 <= key_cache_seconds <= MAX_KEY_CACHE_SECONDS:
+            raise MedauditError(f"密钥缓存时间应在0到{MAX_KEY_CACHE_SECONDS:g}秒之间：{key_cache_seconds} / "
+                                f"key cache seconds must be within 0…{MAX_KEY_CACHE_SECONDS:g}: {key_cache_seconds}")
         self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        _add_role_column(self.engine)
         metadata.create_all(self.engine)
-        self._keys: dict[str, tuple[str | None, float]] = {}
+        self.key_cache_seconds = key_cache_seconds
+        self._keys: dict[str, tuple[KeyInfo | None, float]] = {}
+        self.trail = LookupTrail(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     # -- keys ------------------------------------------------------------------------------------
-    def create_key(self, institution: str, label: str | None = None) -> str:
+    def create_key(self, institution: str | None, label: str | None = None, admin: bool = False) -> str:
+        """A new key (shown once): bound to ``institution``, or an admin key bound to none."""
+        if admin:
+            institution = ADMIN_INSTITUTION
+        elif not institution or institution == ADMIN_INSTITUTION or len(institution) > MAX_INSTITUTION_LEN:
+            raise MedauditError(f"机构编码应为1到{MAX_INSTITUTION_LEN}个字符：{institution!r} / institution code must "
+                                f"be 1…{MAX_INSTITUTION_LEN} characters: {institution!r}")
         key = "mk_" + secrets.token_urlsafe(32)
         with self.engine.begin() as con:
             con.execute(api_keys.insert().values(key_hash=hash_key(key), key_prefix=key[:10],
                                                  institution=institution, label=label, active=True,
-                                                 created_at=_now()))
+                                                 created_at=_now(), role=ROLE_ADMIN if admin else ROLE_HIS))
         return key
 
-    def institution_for(self, key: str) -> str | None:
-        """The institution a key is bound to, or None for an unknown or revoked key."""
+    def key_info(self, key: str) -> KeyInfo | None:
+        """The role and institution of an active key, or None for an unknown or revoked key."""
         digest = hash_key(key)
-        cached = self._keys.get(digest)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
+        if self.key_cache_seconds:
+            cached = self._keys.get(digest)
+            if cached is not None and cached[1] > time.monotonic():
+                return cached[0]
         with self.engine.connect() as con:
-            row = con.execute(select(api_keys.c.institution).where(
+            row = con.execute(select(api_keys.c.key_prefix, api_keys.c.institution, api_keys.c.role).where(
                 api_keys.c.key_hash == digest, api_keys.c.active.is_(True))).first()
-        inst = row[0] if row else None
-        self._keys[digest] = (inst, time.monotonic() + self.KEY_TTL)
-        return inst
+        info = KeyInfo(row[0], row[1], row[2] or ROLE_HIS) if row else None
+        if self.key_cache_seconds:
+            if len(self._keys) > 10000:  # unknown keys must not grow the cache without bound
+                self._keys.clear()
+            self._keys[digest] = (info, time.monotonic() + self.key_cache_seconds)
+        return info
+
+    def institution_for(self, key: str) -> str | None:
+        """The institution an HIS key is bound to, or None for an unknown, revoked or admin key."""
+        info = self.key_info(key)
+        return info.institution if info is not None and not info.is_admin else None
 
     def revoke_key(self, key_prefix: str) -> int:
         with self.engine.begin() as con:
@@ -123,7 +178,7 @@ class StateStore:
     def list_keys(self) -> list[dict[str, Any]]:
         with self.engine.connect() as con:
             rows = con.execute(select(api_keys.c.key_prefix, api_keys.c.institution, api_keys.c.label,
-                                      api_keys.c.active, api_keys.c.created_at)).mappings().all()
+                                      api_keys.c.active, api_keys.c.created_at, api_keys.c.role)).mappings().all()
         return [dict(r) for r in rows]
 
     # -- results and feedback --------------------------------------------------------------------
@@ -182,3 +237,11 @@ class StateStore:
                         "continued": cont, "modified": modi,
                         "continue_rate": round(cont / total, 4) if total else None})
         return out
+
+
+def _add_role_column(engine: Engine) -> None:
+    """Databases created before admin keys existed lack ``role``; every key in them is an HIS key."""
+    insp = inspect(engine)
+    if insp.has_table(api_keys.name) and "role" not in {c["name"] for c in insp.get_columns(api_keys.name)}:
+        with engine.begin() as con:
+            con.execute(text(f"ALTER TABLE {api_keys.name} ADD COLUMN role VARCHAR(10) NOT NULL DEFAULT 'his'"))
