@@ -33,7 +33,10 @@ def _register() -> None:
 def main() -> None:
     _register()
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns a command's typer.Exit code instead of exiting with it
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except MedauditError as exc:
         if _state["debug"]:
             raise

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -62,3 +66,21 @@ def test_rules_test_mutate_exits_non_zero_on_a_survivor(monkeypatch: pytest.Monk
     assert result.exit_code == 1
     (row,) = json.loads(result.output)
     assert row["survivors"] and not row["ok"]
+
+
+def test_medaudit_process_exit_code_follows_the_command() -> None:
+    """The installed entry point (cli.main), not just the Typer app, exits 1 on a failing case."""
+    script = (
+        "import sys\n"
+        "import medaudit.rules.golden as g\n"
+        "from tests.rules.test_golden import _with_wrong_expectation\n"
+        "g.load_cases = _with_wrong_expectation\n"
+        "sys.argv = ['medaudit', 'rules', 'test', 'abnormal_los']\n"
+        "from medaudit.cli import main\n"
+        "main()\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "失败" in done.stdout

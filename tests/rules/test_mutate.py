@@ -22,12 +22,10 @@ from medaudit.rules.mutate import TemplateScore, score_template
 TEMPLATES = load_templates()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
-#: templates whose survivors are not yet killed or explained (issue 22, in progress): reported by
-#: `medaudit rules test --mutate`, not yet asserted here; every other template must have none.
-PENDING: set[str] = set(TEMPLATES) - {
-    "abnormal_los", "after_death", "chronic_drug_scope", "concurrent_stay", "drug_age", "drug_contraindication",
-    "drug_gender", "drug_level", "drug_max_dose", "drug_visit_type", "item_gender", "not_in_catalogue",
-    "outpatient_during_stay", "split_admission"}
+#: templates being rewritten by other developers at the same time (issue 22 exceptions): their
+#: mutation results are reported by `medaudit rules test --mutate`, not asserted here yet; every
+#: other template must have no unexplained survivor.
+PENDING: set[str] = {"duplicate_trace_code", "guidance_remote", "not_in_catalogue", "over_price"}
 
 
 @pytest.fixture(scope="module")
