@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,69 +115,4 @@ def request_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-# -- PostgreSQL: the local server when it answers, otherwise a throwaway one ------------------------
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _throwaway_server() -> tuple[str, Callable[[], None]]:
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    assert bins, "no PostgreSQL binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
-    bindir = bins[-1].parent
-    tmp = Path(tempfile.mkdtemp(prefix="medaudit-pg-"))
-    port = _free_port()
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(tmp, "postgres", "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data = tmp / "data"
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o",
-                    f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1", "start"], check=True, capture_output=True)
-    for _ in range(50):
-        if _answers("127.0.0.1", port):
-            break
-        time.sleep(0.1)
-    subprocess.run([*run_as, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "test"],
-                   check=True, capture_output=True)
-
-    def stop() -> None:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/test", stop
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh database on a real PostgreSQL server (dropped afterwards)."""
-    import psycopg
-
-    if _answers("127.0.0.1", 5432):
-        server, stop = "postgresql+psycopg://postgres@127.0.0.1:5432/test", None
-    else:
-        server, stop = _throwaway_server()
-    host_port = server.split("@", 1)[1].split("/", 1)[0]
-    host, port = host_port.split(":")
-    name = f"medaudit_api_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(host=host, port=int(port), user="postgres", dbname="test", autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@{host}:{port}/{name}"
-    finally:
-        with psycopg.connect(host=host, port=int(port), user="postgres", dbname="test", autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if stop is not None:
-            stop()
+# PostgreSQL (`pg_url`, `store_url`) comes from tests/conftest.py and tests/pg.py.

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from medaudit.rules.doc import render
 from medaudit.rules.loader import load_templates
+from medaudit.rules.mutate import TemplateScore
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-
-
-def test_rules_doc_is_up_to_date() -> None:
-    assert DOC.read_text(encoding="utf-8") == render(), "run: medaudit rules docs > docs/rules.md"
+# docs/rules.md being current is checked in test_mutate.py, which already holds a mutation run.
 
 
 def test_doc_lists_every_template_and_parameter() -> None:
-    text = render()
+    text = render({tid: TemplateScore(tid) for tid in load_templates()})
     for t in load_templates().values():
         assert f"`{t.id}`" in text
         for p in t.params:

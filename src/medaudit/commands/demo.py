@@ -85,11 +85,14 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
     console.print(f"审核 {audited.lines:,} 行明细，用时 {audited.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
                   f"疑点 {audited.findings.num_rows:,} 条")
 
-    console.rule("[bold]4/4 与注入标注对比评估 / evaluation against the labels")
+    console.rule("[bold]4/4 与注入标注一致性核对 / consistency check against the labels")
     scores = evaluate(audited.findings, result.labels)
-    print_table("评估 / evaluation", ["违规类型", "标注数", "疑点数", "查准率", "查全率", "金额追回率"],
+    print_table("一致性核对 / consistency check", ["违规类型", "标注数", "疑点数", "查准率", "查全率", "金额追回率"],
                 [[s.violation_type, s.labels, s.findings, f"{s.precision:.3f}", f"{s.recall:.3f}",
                   f"{s.amount_recovered:.3f}"] for s in scores])
+    console.print("注：标注由生成器自带的核对程序给出，上表只说明规则SQL与该程序口径一致，不代表真实数据上的准确率；"
+                  "规则本身由金标准用例与变异测试检验（medaudit rules test --mutate）。/ The labels come from the "
+                  "generator's own checker: this is a consistency check, not accuracy.")
     console.print("\n[bold green]完成 / done.[/] 输出 / outputs:")
     console.print(f"  合成数据 / region:         {out / 'region'}/  (labels.parquet = 注入违规标注)")
     console.print(f"  中心表导出 / exports:      {out / 'exports'}/  → 接入结果 / ingested: {out / 'canonical'}/")

@@ -60,16 +60,24 @@ def show_cmd(template_id: str, as_json: bool = typer.Option(False, "--json", hel
 def test_cmd(
     template_id: str = typer.Argument(None, help="模板 id；省略则测试全部 / omit for all"),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb | sqlite | spark"),
+    mutate: bool = typer.Option(False, "--mutate", help="变异测试：对规则SQL的变异体运行金标准用例 / mutation testing"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """运行规则的金标准用例 / run golden cases."""
+    """运行规则的金标准用例（--mutate 时做变异测试）/ run golden cases (mutation testing with --mutate).
+
+    Exits non-zero when any case fails, or (with --mutate) when a mutant survives unexplained."""
+    tpls = _templates()
+    ids = [template_id] if template_id else list(tpls)
+    for tid in ids:
+        if tid not in tpls:
+            raise RuleError(f"未知规则模板 / unknown template: {tid}")
+    if mutate:
+        _mutate(ids, as_json)
+        return
     from medaudit.rules.golden import compare, load_cases, run_case
 
-    ids = [template_id] if template_id else list(_templates())
     results: list[dict[str, Any]] = []
     for tid in ids:
-        if tid not in _templates():
-            raise RuleError(f"未知规则模板 / unknown template: {tid}")
         for case in load_cases(tid):
             problems = compare(case, run_case(case, engine))
             results.append({"template": tid, "case": case.name, "passed": not problems, "problems": problems})
@@ -80,6 +88,26 @@ def test_cmd(
                     [[r["template"], r["case"], "通过" if r["passed"] else "失败", "; ".join(r["problems"])]
                      for r in results])
     if not all(r["passed"] for r in results) or not results:
+        raise typer.Exit(1)
+
+
+def _mutate(ids: list[str], as_json: bool) -> None:
+    from medaudit.rules.mutate import score_template
+
+    tpls = _templates()
+    scores = [score_template(tpls[tid]) for tid in ids]
+    if as_json:
+        print_json([s.summary() for s in scores])
+    else:
+        print_table("变异测试 / mutation testing", ["模板", "杀死", "变异体", "声明等价", "未解释存活", "问题数"],
+                    [[s.template, s.count("killed"), s.total, s.count("equivalent"), len(s.survivors),
+                      len(s.errors)] for s in scores])
+        for s in scores:
+            for r in s.survivors:
+                console.print(f"存活 / survivor  {s.template}: {r.id}", markup=False, highlight=False)
+            for e in s.errors:
+                console.print(f"问题 / problem  {s.template}: {e}", markup=False, highlight=False)
+    if not all(s.ok for s in scores):
         raise typer.Exit(1)
 
 

@@ -86,8 +86,8 @@ def _in_scope(inst: Instance, row: dict[str, Any]) -> bool:
 
 def _display(name: str, value: Any) -> tuple[str, Any]:
     """Human forms of pinned encodings: ``*_fen`` → yuan, ``*_dn`` → date, ``*_milli`` → units."""
-    if value is None:
-        return name, "—"
+    if value is None:  # the human alias still exists, so a reason naming it shows "—", not a template error
+        return _display(name, 0)[0], "—"
     if name.endswith("_fen"):
         return name[:-4] + "_yuan", f"{value / 100:.2f}"
     if name.endswith("_dn"):

@@ -26,6 +26,18 @@ class ParamSpec(BaseModel):
     max: int | None = None
 
 
+class EquivalentMutant(BaseModel):
+    """A mutant of the template's SQL that no claim can tell apart from the original, and why.
+
+    ``mutant`` is the id `medaudit rules test --mutate` prints; a declaration naming no current
+    mutant, or one the golden cases kill, fails the mutation run.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    mutant: str = Field(min_length=1)
+    reason: str = Field(min_length=1, description="一句话说明为何等价")
+
+
 class Template(BaseModel):
     """A rule template: one SQL query covering all its instances, plus its rule-card metadata."""
 
@@ -49,7 +61,17 @@ class Template(BaseModel):
     logic: str = Field(description="审核逻辑")
     default_action: Action = "提醒"
     default_points: int = 0
+    equivalent_mutants: list[EquivalentMutant] = []
     sql: str = ""
+
+    @field_validator("equivalent_mutants")
+    @classmethod
+    def _one_declaration_each(cls, v: list[EquivalentMutant]) -> list[EquivalentMutant]:
+        ids = [m.mutant for m in v]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"equivalent mutant declared twice: {dup}")
+        return v
 
     @field_validator("id")
     @classmethod
