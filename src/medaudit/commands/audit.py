@@ -71,10 +71,14 @@ def audit_cmd(
     knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
     excel: bool = typer.Option(True, "--excel/--no-excel", help="生成 Excel 报告 / write the Excel report"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+    force: bool = typer.Option(False, "--force", help="目录覆盖率不足时仍输出目录外/超标准收费疑点 / emit catalogue and price findings even when the pack does not fit"),
+    coverage_min: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", help="药品或医疗服务项目金额覆盖率阈值 / minimum known share of drug or service amount"),
+    detail_rows: int = typer.Option(10_000, "--detail-rows", envvar="MEDAUDIT_REPORT_DETAIL_ROWS", help="Excel 明细表行数上限 / detail rows in the Excel report"),
+    write_csv: bool = typer.Option(False, "--csv", help="另输出完整明细 findings.csv / also write the full detail as CSV"),
 ) -> None:
     """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""
     from medaudit.engine.batch import run_batch, write_findings
-    from medaudit.report import write_excel
+    from medaudit.report import write_detail_csv, write_excel
     from medaudit.settings import get_settings
 
     out.mkdir(parents=True, exist_ok=True)
@@ -82,6 +86,11 @@ def audit_cmd(
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
+    from medaudit.knowledge.coverage import catalogue_gate
+
+    gate = catalogue_gate(folder, kb, list(active), pack=kb.version_label, min_share=coverage_min, force=force)
+    if gate.message and not as_json:
+        console.print(f"[yellow]{gate.message}[/]")
     options: dict[str, object] = {}
     if engine == "duckdb":
         s = get_settings()
@@ -91,25 +100,29 @@ def audit_cmd(
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, disable=as_json or not console.is_terminal) as progress:
-        task = progress.add_task("审核中 / auditing", total=len(active))
+        task = progress.add_task("审核中 / auditing", total=len(gate.template_ids))
 
         def step(tid: str, n: int) -> None:
             progress.update(task, advance=1, description=f"{tid}: {n} 条疑点")
 
-        result = run_batch(folder, kb, rulebase, engine=engine, template_ids=rules or None,
+        result = run_batch(folder, kb, rulebase, engine=engine, template_ids=gate.template_ids,
                            progress=step, **options)
     write_findings(result.findings, out)
     if excel:
         names = _institution_names(folder)
-        write_excel(result.findings, out / "report.xlsx", names)
+        write_excel(result.findings, out / "report.xlsx", names, detail_rows=detail_rows)
+    if write_csv:
+        write_detail_csv(result.findings, out / "findings.csv")
     total = int(sum(result.findings.column("amount_fen").to_pylist())) if result.findings.num_rows else 0
     info = {
         "engine": engine, "fee_lines": result.lines, "encounters": result.encounters,
         "findings": result.findings.num_rows, "amount_fen": total, "seconds": round(result.seconds, 3),
         "lines_per_second": round(result.lines / result.seconds) if result.seconds and result.lines > 0 else None,
         "outputs": {"findings": str(out / "findings.parquet"), "partitioned": str(out / "findings"),
-                    "excel": str(out / "report.xlsx") if excel else None},
+                    "excel": str(out / "report.xlsx") if excel else None,
+                    "csv": str(out / "findings.csv") if write_csv else None},
         "versions": {**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}},
+        "coverage": gate.as_dict(),
     }
     if as_json:
         print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",

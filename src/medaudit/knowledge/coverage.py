@@ -196,3 +196,32 @@ def coverage_of_folder(folder: str | Path, kb: KnowledgeLike, *, pack: str = "",
     if "fee_lines" not in inputs:
         raise InputError(f"输入目录缺少 fee_lines.parquet / missing canonical table fee_lines in {folder}")
     return coverage_of(inputs["fee_lines"], kb, pack=pack, min_share=min_share)
+
+
+@dataclass
+class CatalogueGate:
+    """What ``audit`` runs after checking coverage: the templates kept, those held back and why."""
+
+    coverage: Coverage
+    template_ids: list[str]
+    skipped: list[str]
+
+    @property
+    def message(self) -> str | None:
+        return self.coverage.misfit_message() if self.skipped else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.coverage.as_dict(), "skipped_templates": self.skipped}
+
+
+def catalogue_gate(folder: str | Path, kb: KnowledgeLike, active: Sequence[str], *, pack: str = "",
+                   min_share: float = DEFAULT_MIN_SHARE, force: bool = False) -> CatalogueGate:
+    """Check coverage before an audit: when the pack does not fit, hold back the per-line catalogue
+    and price templates (unless ``force``), so one message replaces a flood of meaningless findings."""
+    if not 0 <= min_share <= 1:
+        from medaudit.errors import InputError
+
+        raise InputError(f"覆盖率阈值应在 0 到 1 之间 / --coverage-min must be between 0 and 1: {min_share}")
+    cov = coverage_of_folder(folder, kb, pack=pack, min_share=min_share)
+    skipped = [] if force or cov.fits else [t for t in active if t in CATALOGUE_TEMPLATES]
+    return CatalogueGate(cov, [t for t in active if t not in skipped], skipped)
