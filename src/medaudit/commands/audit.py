@@ -72,8 +72,8 @@ def audit_cmd(
     excel: bool = typer.Option(True, "--excel/--no-excel", help="生成 Excel 报告 / write the Excel report"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
     force: bool = typer.Option(False, "--force", help="目录覆盖率不足时仍输出目录外/超标准收费疑点 / emit catalogue and price findings even when the pack does not fit"),
-    coverage_min: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", help="药品或医疗服务项目金额覆盖率阈值 / minimum known share of drug or service amount"),
-    detail_rows: int = typer.Option(10_000, "--detail-rows", envvar="MEDAUDIT_REPORT_DETAIL_ROWS", help="Excel 明细表行数上限 / detail rows in the Excel report"),
+    coverage_min: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", min=0.0, max=1.0, help="药品或医疗服务项目金额覆盖率阈值 / minimum known share of drug or service amount"),
+    detail_rows: int = typer.Option(10_000, "--detail-rows", envvar="MEDAUDIT_REPORT_DETAIL_ROWS", min=0, help="Excel 明细表行数上限 / detail rows in the Excel report"),
     write_csv: bool = typer.Option(False, "--csv", help="另输出完整明细 findings.csv / also write the full detail as CSV"),
 ) -> None:
     """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""

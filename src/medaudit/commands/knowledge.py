@@ -176,7 +176,7 @@ def coverage_cmd(
     data: Path = typer.Argument(..., help="规范 Parquet 目录（或原始导出目录，先接入）/ canonical Parquet folder or raw exports"),
     pack: list[Path] = typer.Option(None, "--knowledge-pack", help="叠加在内置国家包之上的知识包 / packs over the shipped one"),
     top: int = typer.Option(10, "--top", help="列出金额最大的未知编码数 / unknown codes to list"),
-    min_share: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN",
+    min_share: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", min=0.0, max=1.0,
                                     help="金额覆盖率阈值 / minimum known share of drug or service amount"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:

@@ -202,16 +202,21 @@ def coverage_of_folder(folder: str | Path, kb: KnowledgeLike, *, pack: str = "",
 class CatalogueGate:
     """What ``audit`` runs after checking coverage: the templates kept, those held back and why."""
 
-    coverage: Coverage
+    coverage: Coverage | None  # None: not measured (input on shared storage the engine reads itself)
     template_ids: list[str]
     skipped: list[str]
 
     @property
     def message(self) -> str | None:
+        if self.coverage is None:
+            return ("未检查目录覆盖率：输入在远程存储上，请先用 `medaudit knowledge coverage` 检查 "
+                    "/ catalogue coverage not checked for remote input")
         return self.coverage.misfit_message() if self.skipped else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.coverage.as_dict(), "skipped_templates": self.skipped}
+        if self.coverage is None:
+            return {"checked": False, "skipped_templates": self.skipped}
+        return {"checked": True, **self.coverage.as_dict(), "skipped_templates": self.skipped}
 
 
 def catalogue_gate(folder: str | Path, kb: KnowledgeLike, active: Sequence[str], *, pack: str = "",
@@ -222,6 +227,9 @@ def catalogue_gate(folder: str | Path, kb: KnowledgeLike, active: Sequence[str],
         from medaudit.errors import InputError
 
         raise InputError(f"覆盖率阈值应在 0 到 1 之间 / --coverage-min must be between 0 and 1: {min_share}")
+    text = str(folder)
+    if "://" in text and not text.startswith("file://"):
+        return CatalogueGate(None, list(active), [])
     cov = coverage_of_folder(folder, kb, pack=pack, min_share=min_share)
     skipped = [] if force or cov.fits else [t for t in active if t in CATALOGUE_TEMPLATES]
     return CatalogueGate(cov, [t for t in active if t not in skipped], skipped)
