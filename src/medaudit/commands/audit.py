@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow.parquet as pq
 import typer
@@ -83,11 +83,15 @@ def audit_cmd(
     knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
     excel: bool = typer.Option(True, "--excel/--no-excel", help="生成 Excel 报告 / write the Excel report"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+    force: bool = typer.Option(False, "--force", help="目录覆盖率不足时仍输出目录外/超标准收费疑点 / emit catalogue and price findings even when the pack does not fit"),
+    coverage_min: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", min=0.0, max=1.0, help="药品或医疗服务项目金额覆盖率阈值 / minimum known share of drug or service amount"),
+    detail_rows: int = typer.Option(10_000, "--detail-rows", envvar="MEDAUDIT_REPORT_DETAIL_ROWS", min=0, help="Excel 明细表行数上限 / detail rows in the Excel report"),
+    write_csv: bool = typer.Option(False, "--csv", help="另输出完整明细 findings.csv / also write the full detail as CSV"),
 ) -> None:
     """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""
     with atomic_output(out, "audit") as stage:
         info, findings = _audit(stage, src, engine, master, memory_limit, rules, rule_pack, knowledge_pack, excel,
-                                as_json)
+                                as_json, AuditOutputs(force, coverage_min, detail_rows, write_csv))
     info["outputs"] = {k: v and str(stage.final_path(v)) for k, v in info["outputs"].items()}
     if as_json:
         print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
@@ -101,12 +105,22 @@ def audit_cmd(
                   + f"  (完成标记 / marker: {out / MARKER})")
 
 
+class AuditOutputs(NamedTuple):
+    """What the coverage gate and the report writers were asked for on the command line."""
+
+    force: bool
+    coverage_min: float
+    detail_rows: int
+    write_csv: bool
+
+
 def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str | None, rules: list[str] | None,
            rule_pack: list[Path] | None, knowledge_pack: list[Path] | None, excel: bool,
-           as_json: bool) -> tuple[dict[str, Any], Any]:
+           as_json: bool, opts: AuditOutputs) -> tuple[dict[str, Any], Any]:
     """The audit itself, writing into the staging folder; returns the summary and the findings."""
+    force, coverage_min, detail_rows, write_csv = opts
     from medaudit.engine.batch import run_batch, write_findings
-    from medaudit.report import write_excel
+    from medaudit.report import write_detail_csv, write_excel
     from medaudit.settings import get_settings
 
     limit = parse_size(memory_limit or get_settings().memory_limit)
@@ -114,6 +128,11 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
+    from medaudit.knowledge.coverage import catalogue_gate
+
+    gate = catalogue_gate(folder, kb, list(active), pack=kb.version_label, min_share=coverage_min, force=force)
+    if gate.message and not as_json:
+        console.print(f"[yellow]{gate.message}[/]")
     options: dict[str, object] = {}
     if engine == "duckdb":
         s = get_settings()
@@ -125,18 +144,20 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, disable=as_json or not console.is_terminal) as progress:
-        task = progress.add_task("审核中 / auditing", total=len(active))
+        task = progress.add_task("审核中 / auditing", total=len(gate.template_ids))
 
         def step(tid: str, n: int) -> None:
             progress.update(task, advance=1, description=f"{tid}: {n} 条疑点")
 
-        result = run_batch(folder, kb, rulebase, engine=engine, template_ids=rules or None,
+        result = run_batch(folder, kb, rulebase, engine=engine, template_ids=gate.template_ids,
                            progress=step, **options)
     out = stage.path
     write_findings(result.findings, out)
     if excel:
         names = _institution_names(folder)
-        write_excel(result.findings, out / "report.xlsx", names)
+        write_excel(result.findings, out / "report.xlsx", names, detail_rows=detail_rows)
+    if write_csv:
+        write_detail_csv(result.findings, out / "findings.csv")
     total = int(sum(result.findings.column("amount_fen").to_pylist())) if result.findings.num_rows else 0
     versions = {**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}}
     info: dict[str, Any] = {
@@ -144,8 +165,10 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
         "findings": result.findings.num_rows, "amount_fen": total, "seconds": round(result.seconds, 3),
         "lines_per_second": round(result.lines / result.seconds) if result.seconds and result.lines > 0 else None,
         "outputs": {"findings": out / "findings.parquet", "partitioned": out / "findings",
-                    "excel": out / "report.xlsx" if excel else None},
+                    "excel": out / "report.xlsx" if excel else None,
+                    "csv": out / "findings.csv" if write_csv else None},
         "versions": versions,
+        "coverage": gate.as_dict(),
     }
     stage.counts.update({k: info[k] for k in ("fee_lines", "encounters", "findings", "amount_fen")})
     stage.versions.update(versions)

@@ -125,3 +125,99 @@ def import_codes_cmd(
     console.print(f"[green]已导入 / imported[/] {n:,} 条 → {target}")
     if dest is not None:
         console.print(f"使用时请设置 MEDAUDIT_REFERENCE_DATA={target.parent} / set MEDAUDIT_REFERENCE_DATA to use it")
+
+
+@knowledge_app.command("import")
+def import_cmd(
+    files: list[Path] = typer.Argument(..., help="医保局下载的目录文件 (.xlsx/.csv，GBK 或 UTF-8)：药品、医疗服务项目、医用耗材 "
+                                                 "/ national catalogue downloads"),
+    out: Path = typer.Option(..., "--out", "-o", help="生成的知识包目录 / pack folder to write"),
+    name: str = typer.Option(..., "--name", help="知识包名称，如 gz-catalogue / pack name"),
+    region: str = typer.Option(..., "--region", help="医保区划代码，如 440100 / region code"),
+    layer: str = typer.Option("city", "--layer", help="层级 national | province | city"),
+    version: str | None = typer.Option(None, "--version", help="版本（默认当天日期）/ version (default: today)"),
+    kind: str | None = typer.Option(None, "--kind", help="drug | item | consumable（默认按表头判定）/ default: from the header"),
+    merge: bool = typer.Option(False, "--merge", help="与下层目录合并而非替换 / add to the lower layers' catalogue instead of replacing it"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """导入国家版式的医保目录为知识包层，列出每一条未能使用的行 / import national-layout catalogues as a pack layer."""
+    from medaudit.knowledge.catalogue import KIND_ZH, LAYOUTS, import_catalogues
+
+    result = import_catalogues(files, out, name=name, region=region, layer=layer, version=version, kind=kind,
+                               merge=merge)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    zh = {lay.file: KIND_ZH[k] for k, lay in LAYOUTS.items()}
+    table = Table(title=f"目录导入 / catalogue import → {result.out}")
+    table.add_column("目录")
+    table.add_column("导入行数", justify="right")
+    for file, n in result.imported.items():
+        table.add_row(f"{zh[file]} ({file})", f"{n:,}")
+    console.print(table)
+    replaced = result.manifest.get("replaces")
+    if replaced:
+        console.print(f"本层替换下层的 {', '.join(zh[f] for f in replaced)} 目录 / this layer replaces the lower layers' "
+                      f"{', '.join(replaced)}（--merge 可改为合并）")
+    for notice in result.notices:
+        console.print(f"[yellow]提示 / notice:[/] {notice}")
+    if result.rejected:
+        bad = Table(title=f"未能使用的行 / rows not used: {len(result.rejected):,}")
+        for h in ("文件", "行", "列", "原因"):
+            bad.add_column(h)
+        for p in result.rejected:
+            bad.add_row(Path(p.file).name, str(p.line or ""), p.column or "", p.reason)
+        console.print(bad)
+    console.print(f"使用 / use: medaudit audit DATA --knowledge-pack {result.out}")
+
+
+@knowledge_app.command("coverage")
+def coverage_cmd(
+    data: Path = typer.Argument(..., help="规范 Parquet 目录（或原始导出目录，先接入）/ canonical Parquet folder or raw exports"),
+    pack: list[Path] = typer.Option(None, "--knowledge-pack", help="叠加在内置国家包之上的知识包 / packs over the shipped one"),
+    top: int = typer.Option(10, "--top", help="列出金额最大的未知编码数 / unknown codes to list"),
+    min_share: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", min=0.0, max=1.0,
+                                    help="金额覆盖率阈值 / minimum known share of drug or service amount"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """知识库对数据的编码覆盖率（按药品/医疗服务项目/医用耗材）/ how much of the data's codes the pack knows."""
+    import tempfile
+
+    from medaudit.commands.audit import load_knowledge_layers
+    from medaudit.engine.batch import is_canonical
+    from medaudit.errors import InputError
+    from medaudit.knowledge.coverage import CLASS_ZH, CLASSES, coverage_of_folder, pct, yuan_text
+
+    if not data.exists():
+        raise InputError(f"输入不存在 / input not found: {data}")
+    kb = load_knowledge_layers(pack)
+    with tempfile.TemporaryDirectory(prefix="medaudit-coverage-") as tmp:
+        folder = data
+        if not is_canonical(data):
+            from medaudit.ingest import ingest
+
+            folder = Path(tmp) / "canonical"
+            if not as_json:
+                console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {data}[/]")
+            ingest(data, folder)
+        cov = coverage_of_folder(folder, kb, pack=kb.version_label, min_share=min_share)
+    if as_json:
+        typer.echo(json.dumps(cov.as_dict(top), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"目录覆盖率 / catalogue coverage · {cov.pack}")
+    for h in ("类别", "明细行数", "已知行数", "行覆盖率", "金额(元)", "已知金额(元)", "金额覆盖率", "编码数", "已知编码数"):
+        table.add_column(h, justify="left" if h == "类别" else "right")
+    for c in (cov.classes[k] for k in CLASSES):
+        table.add_row(CLASS_ZH[c.cls], f"{c.lines:,}", f"{c.known_lines:,}", pct(c.line_share), yuan_text(c.amount_fen),
+                      yuan_text(c.known_amount_fen), pct(c.amount_share), f"{c.codes:,}", f"{c.known_codes:,}")
+    console.print(table)
+    unknown = Table(title=f"金额最大的未知编码 / top unknown codes (共 {len(cov.unknown):,} 个)")
+    for h in ("编码", "名称", "类别", "明细行数", "金额(元)"):
+        unknown.add_column(h, justify="right" if h in ("明细行数", "金额(元)") else "left")
+    for u in cov.top_unknown(top):
+        unknown.add_row(u.code, u.name or "", CLASS_ZH[u.cls], f"{u.lines:,}", yuan_text(u.amount_fen))
+    console.print(unknown)
+    if cov.fits:
+        console.print(f"[green]知识库与数据匹配 / the pack fits the data[/]（阈值 {pct(cov.min_share)}）")
+    else:
+        console.print(f"[yellow]{cov.misfit_message(top)}[/]")

@@ -89,8 +89,10 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("chronic_drugs.csv", "kb_chronic_drug"),
     FileSpec("key_drugs.csv", "kb_key_drug"),
     FileSpec("gender_exceptions.csv", "kb_gender_exception"),
+    FileSpec("consumables.csv", "kb_consumable"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
+FILE_BY_FILE = {f.file: f for f in FILES}
 #: child table -> (parent table, list spec)
 CHILD_TABLES: dict[str, tuple[str, ListSpec]] = {ls.table: (f.table, ls) for f in FILES for ls in f.lists}
 PACK_TABLES = tuple(f.table for f in FILES)
@@ -130,6 +132,10 @@ class Manifest:
     effective_to: dt.date | None = None
     description: str = ""
     illustrative: bool = False
+    #: tables (by file name, e.g. ``drugs.csv``) this layer restates in full: earlier layers' rows of
+    #: those tables are dropped, so an official catalogue replaces an illustrative one instead of
+    #: leaving its codes "known" underneath
+    replaces: tuple[str, ...] = ()
     path: Path | None = None
 
     def effective_on(self, day: dt.date) -> bool:
@@ -143,7 +149,7 @@ class Manifest:
             "effective_from": self.effective_from.isoformat() if self.effective_from else None,
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
             "description": self.description, "illustrative": self.illustrative,
-            "path": str(self.path) if self.path else None,
+            "replaces": list(self.replaces), "path": str(self.path) if self.path else None,
         }
 
 
@@ -303,12 +309,20 @@ def read_manifest(folder: Path, problems: list[Problem]) -> Manifest | None:
     ef, et = dates["effective_from"], dates["effective_to"]
     if ef and et and ef > et:
         problems.append(Problem(fname, None, "effective_to", "effective_to 早于 effective_from / ends before it starts"))
+    replaces = data.get("replaces") or []
+    if isinstance(replaces, str):
+        replaces = [replaces]
+    files = {f.file for f in FILES}
+    if not isinstance(replaces, list) or any(r not in files for r in replaces):
+        problems.append(Problem(fname, None, "replaces",
+                                f"replaces 应为文件名列表，取值 {', '.join(sorted(files))} / must list pack file names: "
+                                f"{replaces!r}"))
     if len(problems) > n0:
         return None
     return Manifest(
         name=str(data["name"]).strip(), version=str(data["version"]).strip(), region=str(data["region"]).strip(),
         layer=layer, effective_from=ef, effective_to=et, description=str(data.get("description") or "").strip(),
-        illustrative=bool(data.get("illustrative", False)), path=folder,
+        illustrative=bool(data.get("illustrative", False)), replaces=tuple(replaces), path=folder,
     )
 
 
@@ -527,7 +541,7 @@ def _to_arrow(name: str, records: Iterable[dict[str, Any]]) -> pa.Table:
 def merge_packs(packs: Sequence[Pack], *, as_of: dt.date | None = None) -> tuple[
         dict[str, dict[tuple[str, ...], PackRow]], list[Pack]]:
     """Apply layers in order: a later row with the same key replaces the earlier one (children too);
-    ``disabled=1`` removes it. Rows (and whole packs) not valid on ``as_of`` are skipped first, so an
+    ``disabled=1`` removes it; a manifest's ``replaces`` drops every earlier row of those tables. Rows (and whole packs) not valid on ``as_of`` are skipped first, so an
     expired provincial row lets the national row show through."""
     merged: dict[str, dict[tuple[str, ...], PackRow]] = {t: {} for t in PACK_TABLES}
     used: list[Pack] = []
@@ -535,8 +549,11 @@ def merge_packs(packs: Sequence[Pack], *, as_of: dt.date | None = None) -> tuple
         if as_of is not None and not pack.manifest.effective_on(as_of):
             continue
         used.append(pack)
+        replaced = {FILE_BY_FILE[f].table for f in pack.manifest.replaces}
         for table in PACK_TABLES:
             target = merged[table]
+            if table in replaced:
+                target.clear()
             for key, row in pack.rows.get(table, {}).items():
                 if as_of is not None and not row.valid_on(as_of):
                     continue

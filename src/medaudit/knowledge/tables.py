@@ -117,6 +117,23 @@ KB_GENDER_EXCEPTION = Table("kb_gender_exception", "性别限定除外", "cross-
     (C("code_prefix", "str", "编码前缀", "code prefix", True),
      C("note", "str", "说明", "note", False)), key=("code_prefix",))
 
+KB_CONSUMABLE = Table(
+    name="kb_consumable",
+    zh="医用耗材目录",
+    en="medical consumables catalogue",
+    key=("code_prefix",),
+    columns=(
+        C("code_prefix", "str", "耗材编码前缀", "consumable code prefix (27-character national code or a prefix)", True),
+        C("name", "str", "耗材名称", "consumable name", True),
+        C("generic_name", "str", "医保通用名", "insurance generic name", False),
+        C("spec", "str", "规格", "specification", False),
+        C("model", "str", "型号", "model", False),
+        C("unit", "str", "最小使用单位", "unit", False),
+        C("high_value", "bool", "高值耗材", "high-value consumable", False),
+        C("ref_price_fen", "fen", "参考单价(分)", "reference unit price", False),
+    ),
+)
+
 KB_DIAGNOSIS = Table("kb_diagnosis", "医保版ICD-10诊断", "diagnosis codes",
     (C("code", "str", "诊断代码", "code", True), C("name", "str", "名称", "name", True)), key=("code",))
 
@@ -127,5 +144,5 @@ KB_TABLES: dict[str, Table] = {
     t.name: t
     for t in (KB_DRUG, KB_DRUG_INDICATION, KB_DRUG_VISIT, KB_ITEM, KB_ITEM_DEPT, KB_ITEM_INDICATION,
               KB_ITEM_RELATION, KB_CONTRAINDICATION, KB_CHRONIC_DRUG, KB_KEY_DRUG, KB_GENDER_EXCEPTION,
-              KB_DIAGNOSIS, KB_PROCEDURE)
+              KB_CONSUMABLE, KB_DIAGNOSIS, KB_PROCEDURE)
 }
