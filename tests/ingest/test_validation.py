@@ -68,8 +68,13 @@ def test_encounter_and_patient_reasons(tmp_path: Path) -> None:
     rep = ingest(src, tmp_path / "out", progress=False)
     assert "does not match" in quarantine(tmp_path / "out", "patients")[0]["reason"]
     reasons = {r["mdtrt_id"]: r["reason"] for r in quarantine(tmp_path / "out", "encounters")}
-    assert "discharge before admission" in reasons["E3"] and "parent row missing in patients" in reasons["E4"]
-    assert rep.tables["encounters"].accepted == 2
+    # a claim whose master row was quarantined is kept (and audited); the cascade is reported
+    assert "discharge before admission" in reasons["E3"] and "E4" not in reasons
+    assert rep.tables["encounters"].accepted == 3
+    [cascade] = rep.tables["encounters"].cascades
+    assert (cascade.parent, cascade.parents_quarantined, cascade.depending, cascade.missing, cascade.kept) == \
+        ("patients", 1, 1, 0, True)
+    assert cascade.line().startswith("1 名参保人被隔离 → 1 条就诊依赖它们")
 
 
 def test_numbers_and_dates_in_many_spellings(tmp_path: Path) -> None:

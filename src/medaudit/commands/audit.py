@@ -29,18 +29,22 @@ def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
     return load_rulebase([NATIONAL_PACK, *(packs or [])])
 
 
-def _canonical_input(src: str, out: Path) -> str:
-    """Canonical Parquet is audited as it is; anything else goes through ingest first."""
+def _canonical_input(src: str, out: Path) -> tuple[str, str | None]:
+    """Canonical Parquet is audited as it is; anything else goes through ingest first.
+
+    Returns the canonical folder and, when ingest quarantined more than the allowed share, the
+    message the audit ends with (exit code 3 after the audit has run and written its outputs)."""
     from medaudit.engine.batch import is_canonical
 
     if "://" in src:
-        return src
+        return src, None
     path = Path(src)
     if not path.exists():
         raise InputError(f"输入不存在 / input not found: {src}")
     if is_canonical(path):
-        return str(path)
+        return str(path), None
     from medaudit.ingest import ingest
+    from medaudit.ingest.summary import reason_lines, share_failure
 
     canonical = out / "canonical"
     console.print(f"[cyan]输入不是规范 Parquet，先执行数据接入 / ingesting {src} → {canonical}[/]")
@@ -49,7 +53,11 @@ def _canonical_input(src: str, out: Path) -> str:
         console.print(f"  {name:13s} read {rep.read:,} = accepted {rep.accepted:,} + quarantined {rep.quarantined:,}")
     for notice in report.notices:
         console.print(f"  [yellow]{notice}[/]")
-    return str(canonical)
+    for line in reason_lines(report):
+        console.print(f"  {line}", markup=False, highlight=False)
+    for line in report.cascade_lines():
+        console.print(f"  [yellow]连带影响 / cascade:[/] {line}", highlight=False)
+    return str(canonical), share_failure(report)
 
 
 def summary_rows(findings):  # type: ignore[no-untyped-def]
@@ -78,7 +86,7 @@ def audit_cmd(
     from medaudit.settings import get_settings
 
     out.mkdir(parents=True, exist_ok=True)
-    folder = _canonical_input(src, out)
+    folder, failure = _canonical_input(src, out)
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
@@ -114,6 +122,7 @@ def audit_cmd(
     if as_json:
         print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
                                                    "amount_yuan"], r, strict=True)) for r in summary_rows(result.findings)]})
+        _fail_on_quarantine(failure)
         return
     print_table("审核结果汇总（按规则）/ findings by rule",
                 ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(result.findings))
@@ -121,6 +130,16 @@ def audit_cmd(
                   f"违规金额 {total / 100:,.2f} 元；耗时 {result.seconds:.2f} 秒（{engine}）")
     console.print(f"输出 / outputs: {out / 'findings.parquet'}  {out / 'findings'}/  "
                   + (str(out / 'report.xlsx') if excel else ""))
+    _fail_on_quarantine(failure)
+
+
+def _fail_on_quarantine(failure: str | None) -> None:
+    """The audit ran on what was accepted; a scheduled job must still not pass silently."""
+    if failure:
+        from medaudit.ingest.summary import EXIT_QUARANTINE
+
+        typer.echo(failure, err=True)
+        raise typer.Exit(EXIT_QUARANTINE)
 
 
 def _institution_names(folder: str) -> dict[str, str]:
