@@ -139,7 +139,7 @@ def _fail_on_quarantine(failure: str | None) -> None:
         from medaudit.ingest.summary import EXIT_QUARANTINE
 
         typer.echo(failure, err=True)
-        raise typer.Exit(EXIT_QUARANTINE)
+        raise SystemExit(EXIT_QUARANTINE)  # typer.Exit codes are dropped by cli.main (standalone_mode=False)
 
 
 def _institution_names(folder: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ def ingest_cmd(
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         if failure:
             typer.echo(failure, err=True)
-            raise typer.Exit(EXIT_QUARANTINE)
+            raise SystemExit(EXIT_QUARANTINE)  # typer.Exit codes are dropped by cli.main (standalone_mode=False)
         return
     console = Console()
     for n in report.notices:
@@ -54,4 +54,4 @@ def ingest_cmd(
         console.print(f"隔离记录见 / quarantined rows: {report.out / 'quarantine'}")
     if failure:
         typer.echo(failure, err=True)
-        raise typer.Exit(EXIT_QUARANTINE)
+        raise SystemExit(EXIT_QUARANTINE)  # typer.Exit codes are dropped by cli.main (standalone_mode=False)

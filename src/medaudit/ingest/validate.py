@@ -269,7 +269,9 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
         if col.required:
             if col.name not in mapping and col.name not in DERIVED:
                 missing.append(col.name)
-            errs.append(f"CASE WHEN {V(col.name)} IS NULL AND {R(col.name)} IS NULL THEN "
+            # a level derived from an invalid hosp_lv is reported as that, not also as missing
+            also = f" AND {R('hosp_lv')} IS NULL" if (table, col.name) == ("institutions", "medins_lv") else ""
+            errs.append(f"CASE WHEN {V(col.name)} IS NULL AND {R(col.name)} IS NULL{also} THEN "
                         f"{lit('缺少必填字段 ' + _label(col) + ' / missing required field ' + col.name)} END")
     errs.extend(q(f"x.{i}") for i in range(len(extra_checks)))
     cte_v = f"v AS (SELECT p.*, {', '.join(f'{pv[c.name]} AS {V(c.name)}' for c in t.columns)} FROM p)"
