@@ -190,3 +190,33 @@ def test_broken_master_data_claims_still_audited(region: tuple[Path, dict[str, p
     dup = {r["line_id"] for r in findings if r["rule_id"] == "duplicate_trace_code"}
     assert dup and dup == {r["line_id"] for r in pq.read_table(base / "audit" / "findings.parquet").to_pylist()
                            if r["rule_id"] == "duplicate_trace_code"}
+
+
+def test_api_drugtracinfo_feeds_the_same_box_representation() -> None:
+    """3101 orders carrying ``drugtracinfo[]`` (the 3505 shape) are split into boxes like an export's field."""
+    from medaudit.api.mapping import map_request
+    from medaudit.engine.backends.sqlite import SQLiteBackend
+    from medaudit.engine.runner import audit
+    from medaudit.rules.golden import _KB
+    from medaudit.rules.loader import RuleBase, load_templates
+    from medaudit.rules.model import Instance
+    from medaudit.schema import TABLES
+    from medaudit.schema.rows import rows_to_table
+    from tests.api.conftest import request_body
+
+    body = request_body()
+    orders = body["patient_dtos"][0]["fsi_encounter_dtos"][0]["fsi_order_dtos"]
+    orders[0].update(cnt="2", sumamt="25.00", drugtracinfo=[{"drug_trac_codg": "81000000000000000001"},
+                                                            {"drug_trac_codg": "81000000000000000002"}])
+    orders[1].update(cnt="1", drug_trac_codg="81000000000000000002")
+    mapped = map_request(body)
+    lines = {r["line_id"]: r for r in mapped.rows["fee_lines"]}
+    assert lines["RX1"]["drug_trac_codg"] == "81000000000000000001,81000000000000000002"
+    claims = {n: rows_to_table(TABLES[n], rows) for n, rows in mapped.rows.items() if n in TABLES}
+    rulebase = RuleBase(load_templates(), {"dup": Instance(id="dup", template="duplicate_trace_code")}, {"t": "1"})
+    backend = SQLiteBackend()
+    try:
+        found = audit(backend, claims, _KB({}), rulebase).to_pylist()
+    finally:
+        backend.close()
+    assert [(f["line_id"], f["related_line_id"], f["amount_fen"]) for f in found] == [("RX2", "RX1", 1500)]
