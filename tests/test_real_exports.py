@@ -32,8 +32,8 @@ RATES = {"guidance_remote": 0.6, "duplicate_trace_code": 0.02}
 CANONICAL_TABLES = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+def run(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", **env_extra}
     return subprocess.run([sys.executable, "-m", "medaudit", *args], capture_output=True, text=True, timeout=300,
                           env=env)
 
@@ -175,6 +175,10 @@ def test_broken_master_data_claims_still_audited(region: tuple[Path, dict[str, p
     assert f"1 家机构被隔离 → {n_quarantined:,} 条就诊依赖它们" in res.stdout
     assert "隔离比例超过上限" in res.stderr and "institutions" in res.stderr
     assert "不是有效的医院等级代码" in res.stdout  # the top reason, with its count
+    # the share is configurable: 1 of 16 institutions (6.25%) passes a 10% limit
+    res = run("ingest", str(base / "broken"), "--out", str(base / "broken-canonical-2"),
+              MEDAUDIT_QUARANTINE_MAX_SHARE="0.1")
+    assert res.returncode == 0, res.stderr
 
     res = run("audit", str(base / "broken"), "--out", str(base / "broken-audit"), "--json", "--no-excel")
     assert res.returncode == 3, res.stderr
