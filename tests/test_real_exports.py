@@ -28,12 +28,12 @@ from medaudit.engine.prepare import split_trace_codes
 from medaudit.synth import SynthConfig, generate, write
 from medaudit.synth.population import GUIDANCE_EXTENSION, GUIDANCE_MONTHS, guidance_end
 
-RATES = {"guidance_remote": 0.6, "duplicate_trace_code": 0.02}
+RATES = {"guidance_remote": 0.9, "duplicate_trace_code": 0.05}
 CANONICAL_TABLES = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 
 
-def run(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", **env_extra}
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "medaudit", *args], capture_output=True, text=True, timeout=300,
                           env=env)
 
@@ -41,7 +41,7 @@ def run(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pa.Table], pa.Table]:
     base = tmp_path_factory.mktemp("platform")
-    result = generate(SynthConfig(patients=1500, months=3, seed=11, rates=RATES))
+    result = generate(SynthConfig(patients=600, months=2, seed=11, rates=RATES))
     write(result, base / "export", "platform")
     labels = pq.read_table(base / "export" / "labels.parquet")
     return base, result.tables, labels
@@ -66,7 +66,7 @@ def test_platform_export_has_the_shapes_a_bureau_sees(region: tuple[Path, dict[s
         staff = list(csv.DictReader(fh))
     assert "fixmedins_type" not in inst[0] and "medins_lv" not in inst[0]
     assert {r["hosp_lv"] for r in inst if r["fixmedins_code"].startswith("P")} == {""}
-    window = (dt.date(2024, 1, 1), dt.date(2024, 4, 1))
+    window = (dt.date(2024, 1, 1), dt.date(2024, 3, 1))
     assert any(window[0] <= dt.date.fromisoformat(r["定点日期"]) < window[1] for r in inst)
     assert "role" not in staff[0] and "类别" not in staff[0] and {r["职称"][:2] for r in staff} == {"23", "24"}
     boxes = [c.count(",") + 1 for c in tables["fee_lines"].column("drug_trac_codg").to_pylist() if c]
@@ -175,10 +175,6 @@ def test_broken_master_data_claims_still_audited(region: tuple[Path, dict[str, p
     assert f"1 家机构被隔离 → {n_quarantined:,} 条就诊依赖它们" in res.stdout
     assert "隔离比例超过上限" in res.stderr and "institutions" in res.stderr
     assert "不是有效的医院等级代码" in res.stdout  # the top reason, with its count
-    # the share is configurable: 1 of 16 institutions (6.25%) passes a 10% limit
-    res = run("ingest", str(base / "broken"), "--out", str(base / "broken-canonical-2"),
-              MEDAUDIT_QUARANTINE_MAX_SHARE="0.1")
-    assert res.returncode == 0, res.stderr
 
     res = run("audit", str(base / "broken"), "--out", str(base / "broken-audit"), "--json", "--no-excel")
     assert res.returncode == 3, res.stderr
@@ -224,3 +220,22 @@ def test_api_drugtracinfo_feeds_the_same_box_representation() -> None:
     finally:
         backend.close()
     assert [(f["line_id"], f["related_line_id"], f["amount_fen"]) for f in found] == [("RX2", "RX1", 1500)]
+
+
+def test_quarantine_share_limit_is_configurable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from medaudit.ingest.pipeline import IngestReport, TableReport
+    from medaudit.ingest.summary import share_failure
+    from medaudit.settings import get_settings
+
+    report = IngestReport(tmp_path, {"institutions": TableReport("institutions", read=16, accepted=15, quarantined=1),
+                                     "fee_lines": TableReport("fee_lines", read=1000, accepted=991, quarantined=9)})
+    failure = share_failure(report)
+    assert failure is not None and "institutions 6.25%" in failure and "fee_lines" not in failure
+    monkeypatch.setenv("MEDAUDIT_QUARANTINE_MAX_SHARE", "0.1")
+    get_settings.cache_clear()
+    try:
+        assert share_failure(report) is None
+        assert share_failure(report, 0.005) is not None and "fee_lines 0.90%" in (share_failure(report, 0.005) or "")
+    finally:
+        monkeypatch.delenv("MEDAUDIT_QUARANTINE_MAX_SHARE")
+        get_settings.cache_clear()
