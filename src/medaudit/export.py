@@ -85,6 +85,23 @@ LAYOUT: dict[str, tuple[str, list[tuple[str, Getter]]]] = {
 }
 
 
+#: master data as a platform's own query exports it (docs/ingest.md, "platform master data"): no
+#: canonical type / level / role columns, an empty 医院等级 for pharmacies, the designation date, the
+#: staff title code and the platform's header names; ingest derives the rest
+PLATFORM_MASTER: dict[str, tuple[str, list[tuple[str, Getter]]]] = {
+    "定点医药机构信息": ("institutions", [
+        ("fixmedins_code", _col("fixmedins_code")), ("fixmedins_name", _col("fixmedins_name")),
+        ("hosp_lv", _col("hosp_lv")), ("fix_blng_admdvs", _col("admdvs")), ("定点日期", _col("designation_date")),
+        ("区域医疗中心", _flag("regional_center_flag")), ("辅导期延长标志", _flag("guidance_extended_flag")),
+    ]),
+    "医保医师信息": ("staff", [
+        ("医保医师代码", _col("staff_code")), ("姓名", _col("staff_name")), ("定点医药机构编号", _col("fixmedins_code")),
+        ("科室编码", _col("dept_code")), ("科室名称", _col("dept_name")), ("职称", _col("profttl")),
+    ]),
+}
+MASTER_SHAPES = ("canonical", "platform")
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
@@ -103,7 +120,7 @@ def _encounter_rows(tables: dict[str, pa.Table]) -> Iterator[dict[str, Any]]:
             i = insts.get(r["fixmedins_code"], {})
             yield {**r, "psn_name": p.get("psn_name"), "certno": p.get("certno"), "gend": p.get("gend"),
                    "brdy": p.get("brdy"), "die_date": p.get("die_date"), "fixmedins_name": i.get("fixmedins_name"),
-                   "medins_lv": i.get("medins_lv")}
+                   "medins_lv": i.get("medins_lv"), "inst_hosp_lv": i.get("hosp_lv")}
 
 
 def _rows(tables: dict[str, pa.Table], source: str) -> Iterator[dict[str, Any]]:
@@ -114,22 +131,42 @@ def _rows(tables: dict[str, pa.Table], source: str) -> Iterator[dict[str, Any]]:
         yield from batch.to_pylist()
 
 
-def export_national(tables: dict[str, pa.Table], out: Path, encoding: str = "gb18030") -> list[Path]:
-    """Write the five centre tables plus patients.csv, institutions.csv and staff.csv (master data)."""
+def _write_layout(tables: dict[str, pa.Table], path: Path, source: str, fields: list[tuple[str, Getter]],
+                  encoding: str) -> None:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([f for f, _ in fields])
+        for r in _rows(tables, source):
+            w.writerow([_fmt(g(r)) for _, g in fields])
+
+
+def export_national(tables: dict[str, pa.Table], out: Path, encoding: str = "gb18030",
+                    master: str = "canonical") -> list[Path]:
+    """Write the five centre tables plus the master data: patients.csv, and institutions and staff
+    either in the canonical layout (``master="canonical"``) or as a platform exports them
+    (``"platform"``: PLATFORM_MASTER, with MDTRT_D carrying the institution's own, possibly empty,
+    hosp_lv)."""
+    if master not in MASTER_SHAPES:
+        raise ValueError(f"master shape must be one of {MASTER_SHAPES}: {master!r}")
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    platform = master == "platform"
     for name, (source, fields) in LAYOUT.items():
+        if platform and name == "MDTRT_D":
+            fields = [(f, (lambda r: r["inst_hosp_lv"]) if f == "hosp_lv" else g) for f, g in fields]
         path = out / f"{name}.csv"
-        with path.open("w", encoding=encoding, newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([f for f, _ in fields])
-            for r in _rows(tables, source):
-                w.writerow([_fmt(g(r)) for _, g in fields])
+        _write_layout(tables, path, source, fields, encoding)
         written.append(path)
-    for master in ("patients", "institutions", "staff"):
-        if master in tables:
-            path = out / f"{master}.csv"
-            t = tables[master]
+    if platform:
+        for name, (source, fields) in PLATFORM_MASTER.items():
+            if source in tables:
+                path = out / f"{name}.csv"
+                _write_layout(tables, path, source, fields, encoding)
+                written.append(path)
+    for name in ("patients",) if platform else ("patients", "institutions", "staff"):
+        if name in tables:
+            path = out / f"{name}.csv"
+            t = tables[name]
             with path.open("w", encoding=encoding, newline="") as fh:
                 w = csv.writer(fh)
                 w.writerow(t.column_names)

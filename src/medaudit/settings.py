@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     @classmethod
     def _known_classes(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         return check_out_setl_config(value)
+    #: ingest/audit exit with code 3 when a larger share than this of any table's rows is quarantined
+    quarantine_max_share: float = 0.01
+    #: professional-title code prefix -> staff role, over the GB/T 8561 defaults in schema/codes.py
+    #: (JSON in the environment, e.g. MEDAUDIT_STAFF_TITLE_ROLES='{"27": "医师"}')
+    staff_title_roles: dict[str, str] = {}
 
 
 @lru_cache(maxsize=1)
@@ -52,3 +57,10 @@ def reference_dir() -> Path:
     base = get_settings().reference_data
     sub = base / "opendrg-chs-drg-1.1"
     return sub if sub.is_dir() else base
+
+
+def title_roles() -> dict[str, str]:
+    """Title prefix -> role: the national defaults with the configured overrides on top."""
+    from medaudit.schema.codes import TITLE_ROLE
+
+    return {**TITLE_ROLE, **get_settings().staff_title_roles}

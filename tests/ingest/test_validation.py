@@ -68,8 +68,13 @@ def test_encounter_and_patient_reasons(tmp_path: Path) -> None:
     rep = ingest(src, tmp_path / "out", progress=False)
     assert "does not match" in quarantine(tmp_path / "out", "patients")[0]["reason"]
     reasons = {r["mdtrt_id"]: r["reason"] for r in quarantine(tmp_path / "out", "encounters")}
-    assert "discharge before admission" in reasons["E3"] and "parent row missing in patients" in reasons["E4"]
-    assert rep.tables["encounters"].accepted == 2
+    # a claim whose master row was quarantined is kept (and audited); the cascade is reported
+    assert "discharge before admission" in reasons["E3"] and "E4" not in reasons
+    assert rep.tables["encounters"].accepted == 3
+    [cascade] = rep.tables["encounters"].cascades
+    assert (cascade.parent, cascade.parents_quarantined, cascade.depending, cascade.missing, cascade.kept) == \
+        ("patients", 1, 1, 0, True)
+    assert cascade.line().startswith("1 名参保人被隔离 → 1 条就诊依赖它们")
 
 
 def test_numbers_and_dates_in_many_spellings(tmp_path: Path) -> None:
@@ -118,3 +123,24 @@ def test_nothing_recognisable_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError):
         ingest(tmp_path, tmp_path / "out", progress=False)
+
+
+def test_fee_lines_of_a_quarantined_encounter_name_the_cascade(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    write_csv(src / "patients.csv", PATIENT_HDR, patients_rows())
+    bad = list(encounter_rows()[0])
+    bad[0], bad[5] = "E3", "2025-01-01 00:00:00"  # discharge before admission: quarantined
+    write_csv(src / "encounters.csv", ENC_HDR, [*encounter_rows(), bad])
+    write_csv(src / "fee_lines.csv", FEE_HDR, [FEE_OK, ["L3", "E3", "X1", "药", "09", "1000", "100", "100", "2025-01-04"],
+                                               ["L4", "E3", "X1", "药", "09", "1000", "100", "100", "2025-01-04"],
+                                               ["L9", "E9", "X1", "药", "09", "1000", "100", "100", "2025-01-04"]])
+    rep = ingest(src, tmp_path / "out", progress=False)
+    reasons = {r["line_id"]: r["reason"] for r in quarantine(tmp_path / "out", "fee_lines")}
+    assert set(reasons) == {"L3", "L4", "L9"}
+    assert "parent row quarantined in encounters" in reasons["L3"] and "parent row missing" in reasons["L9"]
+    [cascade] = rep.tables["fee_lines"].cascades
+    assert (cascade.parents_quarantined, cascade.depending, cascade.missing, cascade.kept) == (1, 2, 1, False)
+    assert cascade.line().startswith("1 条就诊被隔离 → 2 条费用明细依赖它们；1 条费用明细的就诊/结算不存在（随之被隔离）")
+    top = rep.tables["fee_lines"].top_reasons()
+    assert top[0][1] == 2 and "parent row quarantined" in top[0][0] and "'…'" in top[0][0]

@@ -66,8 +66,13 @@ def test_money_is_consistent(region: SynthResult) -> None:
 def test_clean_region_has_no_labels(clean_region: SynthResult) -> None:
     assert clean_region.labels.num_rows == 0
     assert clean_region.tables["fee_lines"].num_rows > 500
-    codes = [c for c in clean_region.tables["fee_lines"].column("drug_trac_codg").to_pylist() if c]
+    lines = clean_region.tables["fee_lines"].select(["drug_trac_codg", "cnt_milli", "trdn_flag"]).to_pylist()
+    codes = [b for r in lines if r["drug_trac_codg"] for b in r["drug_trac_codg"].split(",")]
     assert len(codes) == len(set(codes)) and all(len(c) == 20 and c.isdigit() for c in codes)
+    # one code per box on a whole-box sale
+    whole = [r for r in lines if r["drug_trac_codg"] and not r["trdn_flag"] and r["cnt_milli"] % 1000 == 0]
+    assert whole and all(len(r["drug_trac_codg"].split(",")) * 1000 == r["cnt_milli"] for r in whole)
+    assert any(r["cnt_milli"] > 1000 for r in whole)
 
 
 def test_realism(region: SynthResult) -> None:

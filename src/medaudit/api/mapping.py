@@ -38,6 +38,7 @@ UNKNOWN = ("", "-", "--", "null", "NULL", "None")
 MAX_PATIENTS = 20
 MAX_ENCOUNTERS = 200
 MAX_ORDERS = 5000
+MAX_BOXES = 2000  # box codes on one order (drugtracinfo[])
 MAX_TEXT = 500
 
 #: trig_scen → (stage, scenes the request is in)
@@ -587,7 +588,7 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
         "bilg_dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
         "acord_dept_code": r.text(o.get("acord_dept_codg"), f"{op}.acord_dept_codg"),
         "fee_ocur_time": when or adm,
-        "drug_trac_codg": r.text(o.get("drug_trac_codg"), f"{op}.drug_trac_codg"),
+        "drug_trac_codg": _trace_field(r, o, op),
         "trdn_flag": None if (t := r.flag(o.get("trdn_flag"), f"{op}.trdn_flag")) is None else int(t),
         "spec": r.text(o.get("spec"), f"{op}.spec"),
         "prd_days": int(prd) if prd is not None and prd == prd.to_integral_value() and 0 <= prd < 10000 else None,
@@ -596,6 +597,18 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
         "refund_flag": 0, "init_line_id": None,
         "drord_bhvr": r.text(o.get("drord_bhvr"), f"{op}.drord_bhvr"),
     }
+
+
+def _trace_field(r: _Reader, o: dict[str, Any], op: str) -> str | None:
+    """All box codes of one order as one comma-separated field, the representation ingest reads and
+    the engine splits into boxes (engine.prepare.split_trace_codes): ``drug_trac_codg`` (which may
+    itself list several) plus the 3505-style ``drugtracinfo[].drug_trac_codg``."""
+    codes = [c for c in (r.text(o.get("drug_trac_codg"), f"{op}.drug_trac_codg"),) if c]
+    for i, t in enumerate(r.objects(o.get("drugtracinfo"), f"{op}.drugtracinfo", MAX_BOXES)):
+        code = r.text(t.get("drug_trac_codg"), f"{op}.drugtracinfo[{i}].drug_trac_codg")
+        if code:
+            codes.append(code)
+    return ",".join(codes) or None
 
 
 def scenes_for(trig: str | None, remote: bool, chronic: bool = False) -> tuple[str | None, set[str]]:

@@ -33,19 +33,23 @@ def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
     return load_rulebase([NATIONAL_PACK, *(packs or [])])
 
 
-def _canonical_input(src: str, stage: Staging, limit: int) -> str:
-    """Canonical Parquet is audited as it is; anything else goes through ingest first."""
+def _canonical_input(src: str, stage: Staging, limit: int) -> tuple[str, str | None]:
+    """Canonical Parquet is audited as it is; anything else goes through ingest first.
+
+    Returns the canonical folder and, when ingest quarantined more than the allowed share, the
+    message the audit ends with (exit code 3 after the audit has run and published its outputs)."""
     from medaudit.engine.batch import is_canonical
 
     if "://" in src:
-        return src
+        return src, None
     path = Path(src)
     if not path.exists():
         raise InputError(f"输入不存在 / input not found: {src}")
     check_input_outside(path, stage.final)
     if is_canonical(path):
-        return str(path)
+        return str(path), None
     from medaudit.ingest import ingest
+    from medaudit.ingest.summary import reason_lines, share_failure
 
     # the ingest phase runs before the engine and alone: its DuckDB gets the same share of the limit
     os.environ.setdefault("MEDAUDIT_INGEST_MEMORY_LIMIT", duckdb_size(engine_share(limit)))
@@ -58,10 +62,14 @@ def _canonical_input(src: str, stage: Staging, limit: int) -> str:
         console.print(f"  [yellow]{notice}[/]")
     for skipped in report.skipped:
         console.print(f"  [yellow]跳过 / skipped: {skipped}[/]")
+    for line in reason_lines(report):
+        console.print(f"  {line}", markup=False, highlight=False)
+    for line in report.cascade_lines():
+        console.print(f"  [yellow]连带影响 / cascade:[/] {line}", highlight=False)
     stage.counts["ingest"] = {name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
                               for name, r in report.tables.items()}
     stage.counts["skipped"] = list(report.skipped)
-    return str(canonical)
+    return str(canonical), share_failure(report)
 
 
 def summary_rows(findings):  # type: ignore[no-untyped-def]
@@ -96,6 +104,7 @@ def audit_cmd(
     if as_json:
         print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
                                                    "amount_yuan"], r, strict=True)) for r in summary_rows(findings)]})
+        _fail_on_quarantine(info["quarantine_failure"])
         return
     print_table("审核结果汇总（按规则）/ findings by rule",
                 ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(findings))
@@ -103,6 +112,16 @@ def audit_cmd(
                   f"违规金额 {info['amount_fen'] / 100:,.2f} 元；耗时 {info['seconds']:.2f} 秒（{engine}）")
     console.print("输出 / outputs: " + "  ".join(v for v in info["outputs"].values() if v)
                   + f"  (完成标记 / marker: {out / MARKER})")
+    _fail_on_quarantine(info["quarantine_failure"])
+
+
+def _fail_on_quarantine(failure: str | None) -> None:
+    """The audit ran on what was accepted and its outputs are published; a scheduled job must still not pass."""
+    if failure:
+        from medaudit.ingest.summary import EXIT_QUARANTINE
+
+        typer.echo(failure, err=True)
+        raise SystemExit(EXIT_QUARANTINE)
 
 
 class AuditOutputs(NamedTuple):
@@ -124,7 +143,7 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     from medaudit.settings import get_settings
 
     limit = parse_size(memory_limit or get_settings().memory_limit)
-    folder = _canonical_input(src, stage, limit)
+    folder, failure = _canonical_input(src, stage, limit)
     kb = load_knowledge_layers(knowledge_pack)
     rulebase = load_rules(rule_pack)
     active = rulebase.active(rules or None)
@@ -172,6 +191,7 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
     }
     stage.counts.update({k: info[k] for k in ("fee_lines", "encounters", "findings", "amount_fen")})
     stage.versions.update(versions)
+    info["quarantine_failure"] = failure
     return info, result.findings
 
 

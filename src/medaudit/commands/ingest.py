@@ -22,6 +22,7 @@ def ingest_cmd(
 ) -> None:
     """导入并校验数据(CSV/Excel/Parquet，国家中心表或标准表) / ingest and validate claims data."""
     from medaudit.ingest import ingest
+    from medaudit.ingest.summary import EXIT_QUARANTINE, reason_lines, share_failure
 
     check_input_outside(src, out)
     with atomic_output(out, "ingest") as stage:
@@ -29,8 +30,12 @@ def ingest_cmd(
         stage.counts.update({"tables": {n: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
                                         for n, r in report.tables.items()}, "skipped": list(report.skipped)})
     data = rebase(report.to_dict(), stage.path, stage.final)
+    failure = share_failure(report)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        if failure:
+            typer.echo(failure, err=True)
+            raise SystemExit(EXIT_QUARANTINE)
         return
     console = Console()
     for n in report.notices:
@@ -46,6 +51,13 @@ def ingest_cmd(
         tbl.add_row(f"{name} {zh}", f"read {r.read} = accepted {r.accepted} + quarantined {r.quarantined}",
                     "; ".join(r.messages))
     console.print(tbl)
+    for line in reason_lines(report):
+        console.print(line, markup=False, highlight=False)
+    for line in report.cascade_lines():
+        console.print(f"[yellow]连带影响 / cascade:[/] {line}", highlight=False)
     quarantined = sum(r.quarantined for r in report.tables.values())
     if quarantined:
         console.print(f"隔离记录见 / quarantined rows: {out / 'quarantine'}")
+    if failure:
+        typer.echo(failure, err=True)
+        raise SystemExit(EXIT_QUARANTINE)

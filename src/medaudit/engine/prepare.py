@@ -6,6 +6,16 @@ integer arithmetic on every engine; ages are completed years computed from yyyym
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from medaudit.engine.backends.base import Backend
+
 EPOCH = "2000-01-01"
 
 
@@ -43,13 +53,16 @@ SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.visit_type, e.med_type, e.adm_t
             ELSE {_dn('COALESCE(e.dscg_time, e.adm_time)')} END AS stay_end_dn,
        e.setl_time, {_dn('e.setl_time')} AS setl_dn,
        e.dept_code, e.chfpdr_code, e.dscg_maindiag_code, e.dise_no, e.insutype, e.psn_admdvs, e.medins_admdvs,
+       e.remote_flag,
        e.medfee_sumamt_fen, e.fund_pay_fen, e.psn_pay_fen, e.dscg_way,
        p.gend, p.brdy, {_ymd('p.brdy')} AS birth_ymd, {_age(_ymd('p.brdy'), 'e.adm_time')} AS age,
        CASE WHEN p.die_date IS NULL THEN NULL ELSE {_dn('p.die_date')} END AS die_dn,
        COALESCE(i.medins_lv, 0) AS medins_lv, i.fixmedins_type,
        COALESCE(i.guidance_flag, FALSE) AS guidance_flag,
        COALESCE(i.regional_center_flag, FALSE) AS regional_center_flag,
-       i.designation_date
+       COALESCE(i.guidance_extended_flag, FALSE) AS guidance_extended_flag,
+       i.designation_date,
+       CASE WHEN i.designation_date IS NULL THEN NULL ELSE {_dn('i.designation_date')} END AS designation_dn
 FROM encounters e
 LEFT JOIN patients p ON p.psn_no = e.psn_no
 LEFT JOIN institutions i ON i.fixmedins_code = e.fixmedins_code
@@ -109,3 +122,64 @@ FROM finding_keys k
 JOIN enc_ctx e ON e.mdtrt_id = k.mdtrt_id
 LEFT JOIN line_ctx l ON l.line_id = k.line_id
 """
+
+
+# ------------------------------------------------------------------------------ box trace codes
+
+#: separators between the box codes of one line's 追溯码 field: a line that sells several boxes lists
+#: one code per box (as the 3505 sale interface sends ``drugtracinfo[]``); exports join them with
+#: ASCII or full-width commas / semicolons, 顿号 or whitespace
+TRACE_SEPARATORS = r"[,;，；、\s]+"
+
+TRACE_SOURCE = """
+SELECT line_id, drug_trac_codg FROM fee_lines
+WHERE drug_trac_codg IS NOT NULL AND drug_trac_codg <> ''
+"""
+
+#: one row per (line, box code); ``n_boxes`` is the number of codes the line carries
+TRACE_BOXES_SCHEMA = pa.schema([
+    pa.field("line_id", pa.string()),
+    pa.field("box_no", pa.int64()),
+    pa.field("trace_code", pa.string()),
+    pa.field("n_boxes", pa.int64()),
+])
+
+
+def split_trace_codes(lines: pa.Table) -> pa.Table:
+    """``(line_id, drug_trac_codg)`` rows → one row per box code (``trace_boxes``).
+
+    Splitting a string into rows has no portable SQL form (SQLite has no split/unnest, and a
+    numbers-table substring walk would cap the field length), so it is done here once, in Arrow,
+    for every engine; the rules then join ``trace_boxes`` in plain SQL. Empty pieces (doubled or
+    trailing separators) are dropped.
+    """
+    if lines.num_rows == 0:
+        return TRACE_BOXES_SCHEMA.empty_table()
+    text = pc.utf8_trim_whitespace(lines.column("drug_trac_codg").cast(pa.string()))
+    parts = pc.split_pattern_regex(text, TRACE_SEPARATORS)
+    flat = pc.list_flatten(parts)
+    parent = pc.list_parent_indices(parts)
+    keep = pc.not_equal(flat, "")
+    flat, parent = flat.filter(keep), parent.filter(keep)
+    idx = parent.to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(idx) == 0:
+        return TRACE_BOXES_SCHEMA.empty_table()
+    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    sizes = np.diff(np.r_[starts, len(idx)])
+    box_no = np.arange(len(idx)) - np.repeat(starts, sizes) + 1
+    line_id = lines.column("line_id").cast(pa.string()).take(pa.array(idx))
+    return pa.table([line_id, pa.array(box_no), flat, pa.array(np.repeat(sizes, sizes))],
+                    schema=TRACE_BOXES_SCHEMA)
+
+
+@lru_cache(maxsize=8)
+def _trace_source(dialect: str) -> str:
+    from medaudit.engine.compile import compile_sql
+
+    return compile_sql(TRACE_SOURCE, dialect, what="预处理 trace_boxes")
+
+
+def derive_tables(backend: Backend) -> None:
+    """Relations computed outside SQL, before the prepared SQL relations: ``trace_boxes``."""
+    lines = backend.query(_trace_source(backend.dialect))
+    backend.refill("trace_boxes", split_trace_codes(lines))

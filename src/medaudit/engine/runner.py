@@ -16,7 +16,7 @@ import pyarrow as pa
 from medaudit.engine.backends.base import Backend
 from medaudit.engine.compile import compile_sql, compile_template, params_table
 from medaudit.engine.findings import empty_findings, finalize, with_staff
-from medaudit.engine.prepare import FINDING_STAFF, PREPARED
+from medaudit.engine.prepare import FINDING_STAFF, PREPARED, TRACE_BOXES_SCHEMA, derive_tables
 from medaudit.knowledge.tables import KB_TABLES
 from medaudit.rules.loader import RuleBase, check_columns
 from medaudit.rules.model import Instance, Template
@@ -83,9 +83,12 @@ def load_claims(backend: Backend, claims: Mapping[str, pa.Table | list[Path]]) -
             backend.register(name, data)
         else:
             backend.register_parquet(name, data)
+    # derived from fee_lines by prepare(); registered empty now so every query can be planned
+    backend.register("trace_boxes", TRACE_BOXES_SCHEMA.empty_table())
 
 
 def prepare(backend: Backend, compiled: CompiledRuleSet) -> None:
+    derive_tables(backend)
     for name, sql in compiled.prepared:
         backend.materialize(name, sql)
 

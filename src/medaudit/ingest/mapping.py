@@ -31,6 +31,9 @@ JOIN_DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
     "encounters": {"medins_admdvs": ("fix_blng_admdvs",)},
 }
 
+#: required columns ingest can derive (validate.DERIVED), not counted when guessing a file's table
+DERIVED_REQUIRED = frozenset({"visit_type", "medins_lv", "fixmedins_type", "role"})
+
 _PAREN_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _CANONICAL_UNIT = re.compile(r"[(（](分|千分之一)[)）]$")
 _SOURCE_UNIT = re.compile(r"[(（](元|个|次)[)）]$")
@@ -128,20 +131,23 @@ def table_for_name(name: str) -> str | None:
         if _name_matches(stem, tname):
             return tname
     for tname, t in TABLES.items():
-        if stem.startswith(norm_header(t.zh)):
+        # "医保医师/药师" cannot be a file name: its first half ("医保医师信息.csv") names it too
+        if stem.startswith(norm_header(t.zh)) or stem.startswith(norm_header(t.zh.split("/")[0])):
             return tname
     return None
 
 
 def table_for_headers(headers: list[str]) -> str | None:
     """Guess the table of an unnamed file from its headers: the one whose key and most required
-    columns are present."""
+    columns are present. At least half the required columns must be there (derived ones aside): a
+    file that shares only ids with a table (labels.parquet beside a synthetic export) is not it."""
     best: tuple[int, str] | None = None
     for tname, t in TABLES.items():
         mapped = map_headers(tname, headers)
         if not all(k in mapped for k in t.key if t.column(k).required):
             continue
         score = sum(1 for c in t.required if c in mapped)
-        if score >= 2 and (best is None or score > best[0]):
+        needed = max(2, (len([c for c in t.required if c not in DERIVED_REQUIRED]) + 1) // 2)
+        if score >= needed and (best is None or score > best[0]):
             best = (score, tname)
     return best[1] if best else None

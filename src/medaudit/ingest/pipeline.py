@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -60,11 +61,44 @@ from .validate import _ts_expr, build_plan, lit, q
 ORD_SHIFT = 40  # __ord = source index << 40 | line: one sortable "where did this row come from"
 ORDER = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 PARENTS = ("patients", "institutions", "encounters")
+#: master data: a claim whose master row is missing or quarantined is still accepted and audited;
+#: the gap is reported here and becomes a 数据质量类 finding (rule dq_master_missing)
+MASTER = ("patients", "institutions")
+#: what one row of a parent table is called in the cascade line
+UNIT_ZH = {"patients": "名参保人", "institutions": "家机构", "encounters": "条就诊", "fee_lines": "条费用明细",
+           "diagnoses": "条诊断", "operations": "条手术操作"}
+_QUOTED = re.compile(r"'[^']*'")
+_VALUE = re.compile(r"=[^,，;；)）'\s]+")
 SETL_FIELDS = ("setl_id", "mdtrt_id", "init_setl_id", "setl_time", "medfee_sumamt", "fund_pay_sumamt",
                "psn_pay", "refd_setl_flag", "vali_flag")
 SETL_MERGED = ("setl_id", "setl_time", "medfee_sumamt", "fund_pay_sumamt", "psn_pay")
 PROGRESS_MIN_BYTES = 16 << 20
 INGEST_MEMORY_LIMIT = "512MB"
+
+
+@dataclass
+class Cascade:
+    """Rows of ``child`` whose ``parent`` row was quarantined (or never given)."""
+
+    parent: str
+    child: str
+    parents_quarantined: int
+    depending: int  # child rows whose parent row was quarantined
+    missing: int  # child rows whose parent key appears nowhere in the input
+    kept: bool  # True: the child rows were still accepted (master data); False: quarantined too
+
+    def line(self) -> str:
+        """One line naming the cascade, Chinese with figures then English."""
+        pz, cz = UNIT_ZH.get(self.parent, "条"), UNIT_ZH.get(self.child, "条")
+        fate = ("仍已接受并审核，缺口记为数据质量类疑点(dq_master_missing)" if self.kept else "随之被隔离")
+        fate_en = "still accepted and audited (data-quality findings)" if self.kept else "quarantined with them"
+        parts = []
+        if self.parents_quarantined:
+            parts.append(f"{self.parents_quarantined:,} {pz}被隔离 → {self.depending:,} {cz}依赖它们")
+        if self.missing:
+            parts.append(f"{self.missing:,} {cz}的{TABLES[self.parent].zh}不存在")
+        return (f"{'；'.join(parts)}（{fate}） / {self.parents_quarantined:,} {self.parent} quarantined → "
+                f"{self.depending:,} {self.child} depend on them, {self.missing:,} with no {self.parent} row; {fate_en}")
 
 
 @dataclass
@@ -77,9 +111,22 @@ class TableReport:
     quarantine: str | None = None
     sources: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    #: quarantine reason kinds (quoted values elided) -> rows
+    reasons: dict[str, int] = field(default_factory=dict)
+    cascades: list[Cascade] = field(default_factory=list)
+
+    @property
+    def share_quarantined(self) -> float:
+        return self.quarantined / self.read if self.read else 0.0
+
+    def top_reasons(self, n: int = 3) -> list[tuple[str, int]]:
+        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        d = dict(self.__dict__)
+        d["cascades"] = [{**c.__dict__, "line": c.line()} for c in self.cascades]
+        d["top_reasons"] = self.top_reasons()
+        return d
 
 
 @dataclass
@@ -92,6 +139,13 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return all(t.read == t.accepted + t.quarantined for t in self.tables.values())
+
+    def cascade_lines(self) -> list[str]:
+        return [c.line() for t in self.tables.values() for c in t.cascades]
+
+    def over_share(self, limit: float) -> list[TableReport]:
+        """Tables with more than ``limit`` of their rows quarantined (a scheduled job must not pass)."""
+        return [t for t in self.tables.values() if t.read and t.share_quarantined > limit]
 
     def to_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "tables": {k: v.to_dict() for k, v in self.tables.items()},
@@ -118,11 +172,15 @@ class _Quarantine:
         self.path = tmp / f"q_{table}.jsonl"
         self.fh = self.path.open("w", encoding="utf-8")
         self.count = 0
+        self.kinds: dict[str, int] = {}
 
     def add(self, reason: str, source: str, line: int, values: dict[str, Any]) -> None:
         self.fh.write(json.dumps({"r": reason, "f": source, "l": line, "v": values}, ensure_ascii=False))
         self.fh.write("\n")
         self.count += 1
+        for part in reason.split("; "):
+            kind = _VALUE.sub("=…", _QUOTED.sub("'…'", part))
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
 
     def write_csv(self, dest: Path) -> None:
         self.fh.close()
@@ -162,6 +220,14 @@ class _Run:
         self.fk_skip: set[str] = set()
         self.notices: list[str] = []
         self._refs_loaded = False
+
+    def note_rejected(self, table: str, keys: pa.ChunkedArray | pa.Array) -> None:
+        """Keys of quarantined parent rows, so children can be told "parent quarantined" from "missing"."""
+        name = f"qkeys_{table}"
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {name} (k VARCHAR)")
+        self.con.register("_qk", pa.table({"k": pa.chunked_array(keys).cast(pa.string())}))
+        self.con.execute(f"INSERT INTO {name} SELECT k FROM _qk WHERE k IS NOT NULL")
+        self.con.unregister("_qk")
 
     def label_index(self, label: str) -> int:
         self.labels.append(label)
@@ -309,6 +375,8 @@ def _row_stage(run: _Run, table: str, items: list[_Item], rep: TableReport, quar
                     ords = _ord(good)
                     good = good.append_column("__ord", ords)
                     writer.write_table(_cast(good, schema))
+                if table in PARENTS and rejected.num_rows:
+                    run.note_rejected(table, rejected.column(TABLES[table].key[0]))
                 for rec in rejected.select(["__reason", "__src", "__line", "__orig"]).to_pylist():
                     values = json.loads(rec["__orig"]) if rec["__orig"] else {}
                     quar.add(rec["__reason"], run.labels[rec["__src"]], rec["__line"], values)
@@ -365,18 +433,38 @@ def _key_stage(run: _Run, table: str, stage: Path, rep: TableReport, quar: _Quar
     src = f"read_parquet({lit(str(stage))})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE dupfirst AS SELECT k, min(__ord) AS first_ord FROM "
                 f"(SELECT {_key_expr(table, 's')} AS k, __ord FROM {src} s) GROUP BY k HAVING count(*) > 1")
-    joins, reasons = [], []
+    joins, reasons, fks = [], [], []
     key_show = " || ', ' || ".join(f"{lit(k + '=')} || coalesce(CAST(s.{q(k)} AS VARCHAR), '')" for k in t.key)
     reasons.append(f"CASE WHEN d.k IS NOT NULL AND s.__ord <> d.first_ord THEN '主键重复(保留首条) / duplicate "
                    f"primary key, first kept: ' || {key_show} END")
     for i, (col, parent) in enumerate(t.foreign_keys.items()):
         if not run.present.get(parent) or parent in run.fk_skip:
             continue
-        joins.append(f"LEFT JOIN keys_{parent} AS f{i} ON s.{q(col)} = f{i}.k")
+        con.execute(f"CREATE TABLE IF NOT EXISTS qkeys_{parent} (k VARCHAR)")
+        joins.append(f"LEFT JOIN keys_{parent} AS f{i} ON s.{q(col)} = f{i}.k "
+                     f"LEFT JOIN (SELECT DISTINCT k FROM qkeys_{parent}) AS g{i} ON s.{q(col)} = g{i}.k")
+        fks.append((i, col, parent))
+        if parent in MASTER:
+            continue  # the claim is kept and audited; dq_master_missing reports the gap
         pz = TABLES[parent].zh
-        reasons.append(f"CASE WHEN s.{q(col)} IS NOT NULL AND f{i}.k IS NULL THEN "
+        reasons.append(f"CASE WHEN s.{q(col)} IS NOT NULL AND f{i}.k IS NULL AND g{i}.k IS NOT NULL THEN "
+                       f"{lit(t.column(col).zh + '(' + col + ')=' + chr(39))} || s.{q(col)} || "
+                       f"{lit(chr(39) + ' 的' + pz + '记录已被隔离 / parent row quarantined in ' + parent)} "
+                       f"WHEN s.{q(col)} IS NOT NULL AND f{i}.k IS NULL THEN "
                        f"{lit(t.column(col).zh + '(' + col + ')=' + chr(39))} || s.{q(col)} || "
                        f"{lit(chr(39) + ' 在' + pz + '表中不存在 / parent row missing in ' + parent)} END")
+    if fks:
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE s.{q(col)} IS NOT NULL AND f{i}.k IS NULL AND g{i}.k IS NOT NULL), "
+            f"count(*) FILTER (WHERE s.{q(col)} IS NOT NULL AND f{i}.k IS NULL AND g{i}.k IS NULL)"
+            for i, col, _ in fks)
+        row = con.execute(f"SELECT {counts} FROM {src} s {' '.join(joins)}").fetchall()[0]
+        for n, (_, _, parent) in enumerate(fks):
+            depending, missing = int(row[2 * n]), int(row[2 * n + 1])
+            if depending or missing:
+                nq = con.execute(f"SELECT count(DISTINCT k) FROM qkeys_{parent} "
+                                 f"WHERE k NOT IN (SELECT k FROM keys_{parent})").fetchall()[0][0]
+                rep.cascades.append(Cascade(parent, table, int(nq), depending, missing, parent in MASTER))
     sql = (f"SELECT s.*, nullif(concat_ws('; ', {', '.join(reasons)}), '') AS __reason FROM {src} s "
            f"LEFT JOIN dupfirst d ON {_key_expr(table, 's')} = d.k {' '.join(joins)} ORDER BY s.__ord")
     schema = SCHEMAS[table]
@@ -607,6 +695,7 @@ def ingest(src: Path, out: Path, *, progress: bool | None = None, exclude: Seque
             quar = _Quarantine(tmp, "settlements")
             _load_settlements(run, setl, rep, quar)
             rep.quarantine = str(qdir / "settlements.csv")
+            rep.reasons = dict(quar.kinds)
             quar.write_csv(qdir / "settlements.csv")
             if setl:
                 reports["settlements"] = rep
@@ -636,6 +725,7 @@ def ingest(src: Path, out: Path, *, progress: bool | None = None, exclude: Seque
             stage = _row_stage(run, table, tbl_items, rep, quar)
             _key_stage(run, table, stage, rep, quar)
             rep.quarantine = str(qdir / f"{table}.csv")
+            rep.reasons = dict(quar.kinds)
             quar.write_csv(qdir / f"{table}.csv")
     finally:
         if bar is not None:

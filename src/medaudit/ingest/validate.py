@@ -15,9 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from medaudit.schema import TABLES, Column
-from medaudit.schema.codes import CHRGITM_TYPE_ZH, HOSP_LV_LEVEL, MED_TYPE_VISIT
+from medaudit.schema.codes import (
+    CHRGITM_TYPE_ZH,
+    FIXMEDINS_TYPE_BY_PREFIX,
+    FIXMEDINS_TYPE_WORDS,
+    HOSP_LV_LEVEL,
+    MED_TYPE_VISIT,
+)
+from medaudit.settings import title_roles
 
-from .mapping import map_headers
+from .mapping import DERIVED_REQUIRED, map_headers
 
 FULL = "０１２３４５６７８９．，－＋：／　"
 HALF = "0123456789.,-+:/ "
@@ -28,6 +35,8 @@ FALSE_WORDS = ("0", "FALSE", "F", "N", "NO", "否")
 TWO_DIGIT_CODES = {"med_chrgitm_type", "hosp_lv"}
 #: price-like money columns (rounded to fen); all other money must be exact to the fen
 PRICE_COLUMNS = {"pric_fen"}
+#: required columns ingest derives when the source has no such column (docs/ingest.md)
+DERIVED = DERIVED_REQUIRED
 REF_COLUMNS = {("diagnoses", "diag_code"): "ref_diag", ("operations", "oprn_code"): "ref_oprn"}
 MONEY_LIMIT = 10**14  # yuan; N16,2 has 14 integer digits
 QTY_LIMIT = 10**13
@@ -82,6 +91,13 @@ def _ts_expr(raw: str) -> str:
     fast2 = f"try_strptime({raw}, '%Y-%m-%d')"
     return (f"(CASE WHEN {fast} IS NOT NULL THEN {fast} WHEN {fast2} IS NOT NULL THEN {fast2} "
             f"WHEN {raw} IS NOT NULL THEN try_strptime(trim({norm}), {fmts}) END)")
+
+
+def _title_role(raw: str) -> str:
+    """Role from the title code by longest configured prefix (settings.title_roles)."""
+    roles = sorted(title_roles().items(), key=lambda kv: -len(kv[0]))
+    whens = " ".join(f"WHEN starts_with({raw}, {lit(k)}) THEN {lit(v)}" for k, v in roles)
+    return f"(CASE {whens} END)"
 
 
 def _pad2(raw: str) -> str:
@@ -160,6 +176,19 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
                 errs.append(f"CASE WHEN {raw} IS NULL AND {R('med_type')} IS NOT NULL AND {derived} IS NULL THEN "
                             f"{lit('医疗类别(med_type)=' + chr(39))} || left({R('med_type')}, 60) || "
                             f"{lit(chr(39) + ' 未知，无法确定就诊类型 / unknown med_type, cannot derive visit_type')} END")
+            if table == "institutions" and col.name == "fixmedins_type":
+                # an export's Chinese type word, else (no type given) the code's first letter H/P
+                prefix = _case_map(f"upper(left({R('fixmedins_code')}, 1))", dict(FIXMEDINS_TYPE_BY_PREFIX))
+                val = f"coalesce({_case_map(raw, dict(FIXMEDINS_TYPE_WORDS))}, {raw}, {prefix})"
+                why = chr(39) + "不以H(医疗机构)/P(零售药店)开头，无法推导 / no fixmedins_type and the code does not start with H/P"
+                errs.append(f"CASE WHEN {raw} IS NULL AND {R('fixmedins_code')} IS NOT NULL AND {prefix} IS NULL THEN "
+                            f"{lit('无机构类型，且机构编码' + chr(39))} || left({R('fixmedins_code')}, 60) || {lit(why)} END")
+            if table == "staff" and col.name == "role":
+                derived = _title_role(R("profttl"))
+                val = f"coalesce({raw}, {derived})"
+                errs.append(f"CASE WHEN {raw} IS NULL AND {R('profttl')} IS NOT NULL AND {derived} IS NULL THEN "
+                            f"{lit('职称(profttl)=' + chr(39))} || left({R('profttl')}, 60) || "
+                            f"{lit(chr(39) + ' 不在职称→人员类别对照中，无法推导人员类别 / unknown title code, cannot derive role')} END")
             if col.pattern:
                 errs.append(f"CASE WHEN {val} IS NOT NULL AND NOT regexp_full_match({val}, {lit(col.pattern)}) THEN "
                             f"{bad} || {lit('格式不符 / does not match ' + col.pattern)} END")
@@ -197,7 +226,8 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
                         f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || {lit(frac)} END")
             if col.name == "medins_lv":
                 hv = _case_map(_pad2(R("hosp_lv")), dict(HOSP_LV_LEVEL))
-                v = f"coalesce({v}, CASE WHEN {raw} IS NULL THEN {hv} END)"
+                # no level and no hospital grade (pharmacies export an empty hosp_lv): 0, not applicable
+                v = f"coalesce({v}, CASE WHEN {raw} IS NULL THEN coalesce({hv}, CASE WHEN {R('hosp_lv')} IS NULL THEN 0 END) END)"
                 errs.append(f"CASE WHEN {V(col.name)} NOT BETWEEN 0 AND 3 THEN {bad} || '机构级别应为0-3 / level must be 0-3' END")
             pv[col.name] = f"CAST({v} AS INTEGER)" if col.kind == "int" else v
         elif col.kind in ("date", "timestamp"):
@@ -237,9 +267,11 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
     missing: list[str] = []
     for col in t.columns:
         if col.required:
-            if col.name not in mapping and col.name not in ("visit_type", "medins_lv"):
+            if col.name not in mapping and col.name not in DERIVED:
                 missing.append(col.name)
-            errs.append(f"CASE WHEN {V(col.name)} IS NULL AND {R(col.name)} IS NULL THEN "
+            # a level derived from an invalid hosp_lv is reported as that, not also as missing
+            also = f" AND {R('hosp_lv')} IS NULL" if (table, col.name) == ("institutions", "medins_lv") else ""
+            errs.append(f"CASE WHEN {V(col.name)} IS NULL AND {R(col.name)} IS NULL{also} THEN "
                         f"{lit('缺少必填字段 ' + _label(col) + ' / missing required field ' + col.name)} END")
     errs.extend(q(f"x.{i}") for i in range(len(extra_checks)))
     cte_v = f"v AS (SELECT p.*, {', '.join(f'{pv[c.name]} AS {V(c.name)}' for c in t.columns)} FROM p)"

@@ -45,8 +45,8 @@ class Template(BaseModel):
     id: str
     name: str
     version: int = 1
-    category: Literal["医保管理类", "临床诊疗类", "药品类"]
-    tag: Literal["合理检查", "合理用药", "合理治疗", "规范收费"]
+    category: Literal["医保管理类", "临床诊疗类", "药品类", "数据质量类"]
+    tag: Literal["合理检查", "合理用药", "合理治疗", "规范收费", "数据质量"]
     stages: list[Stage]
     result_type: ResultType
     time_window: str

@@ -172,3 +172,18 @@ def check_out_setl_config(config: dict[str, dict[str, str]]) -> dict[str, dict[s
                 raise ValueError(f"out_setl_flag_codes[{region!r}][{code!r}] = {cls!r}: "
                                  f"class must be one of {sorted(OUT_SETL_CLASS_ZH)}")
     return config
+#: institution type from the first letter of the national institution code (DOMAIN.md §2.4:
+#: 定点医疗机构 H + 11, 定点零售药店 P + 11), used when an export has no type column
+FIXMEDINS_TYPE_BY_PREFIX: dict[str, str] = {"H": "hospital", "P": "pharmacy"}
+
+#: Chinese type words seen in exports -> canonical fixmedins_type
+FIXMEDINS_TYPE_WORDS: dict[str, str] = {
+    "定点医疗机构": "hospital", "医疗机构": "hospital", "医院": "hospital",
+    "定点零售药店": "pharmacy", "零售药店": "pharmacy", "药店": "pharmacy",
+    "诊所": "clinic", "门诊部": "clinic",
+}
+
+#: professional-title code prefix (GB/T 8561 专业技术职务代码: 23x 医疗, 24x 药学, 25x 护理, 26x 技术)
+#: -> staff role, for staff exports without a role column; ``MEDAUDIT_STAFF_TITLE_ROLES`` overrides
+#: or adds prefixes (longest prefix wins)
+TITLE_ROLE: dict[str, str] = {"23": "医师", "24": "药师", "25": "护士", "26": "技师"}

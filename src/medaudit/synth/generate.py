@@ -435,7 +435,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     carr = np.array(C.code)
     is_drug = code < C.n_drug
     dose_unit = np.array([d.dose_unit or "" for d in w.kb.drugs] + [""] * (len(C.code) - C.n_drug))[code]
-    trace = _trace_codes(code, serial)
+    trace = _box_codes(code, serial, cnt, trdn)
     dept_col = np.where(pharmacy[enc], None, dept_codes[E["dept"][enc]])
     fee = pa.table({
         "line_id": line_id, "mdtrt_id": mdtrt.take(pa.array(enc)),
@@ -511,6 +511,26 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     return tables, labels
 
 
+#: box k (k ≥ 1) of a line gets serial + k * BOX_STRIDE, so no box code repeats another line's
+BOX_STRIDE = 10 ** 11
+
+
+def _box_codes(code: np.ndarray, serial: np.ndarray, cnt: np.ndarray, trdn: np.ndarray) -> np.ndarray:
+    """The 追溯码 field of every line: one code per box, comma-separated, as the 3505 sale interface
+    uploads ``drugtracinfo[]``. A whole-box sale of n boxes lists n codes; a split (拆零) sale or a
+    fractional quantity lists the one box it was taken from."""
+    whole = (serial >= 0) & ~trdn & (cnt > 0) & (cnt % 1000 == 0)
+    boxes = np.where(whole, cnt // 1000, 1)
+    line = np.repeat(np.arange(len(code)), boxes)
+    k = np.arange(len(line)) - np.repeat(np.cumsum(boxes) - boxes, boxes)
+    codes = pa.array(_trace_codes(code[line], serial[line] + k * BOX_STRIDE))
+    offsets = pa.array(np.r_[0, np.cumsum(boxes)].astype(np.int32))
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, codes), ",")
+    return np.asarray(joined.to_numpy(zero_copy_only=False))
+
+
 def _trace_codes(code: np.ndarray, serial: np.ndarray) -> np.ndarray:
     prod = 8_000_000 + (code * 7907) % 1_000_000
     ser = (np.maximum(serial, 0) * 7_654_321 + 1_234_567) % 10 ** 13
@@ -548,8 +568,13 @@ def _institutions(w: World) -> pa.Table:
         "fixmedins_code": i.code, "fixmedins_name": i.name, "fixmedins_type": i.ftype,
         "medins_lv": pa.array(i.level.astype(np.int32)), "hosp_lv": pa.array(i.hosp_lv, pa.string()),
         "admdvs": [HOME] * len(i.code), "designation_date": pa.array(i.designation, pa.date32()),
-        "guidance_flag": pa.array(i.guidance), "regional_center_flag": pa.array(i.regional),
+        "guidance_flag": pa.array(i.guidance), "guidance_extended_flag": pa.array(i.extended),
+        "regional_center_flag": pa.array(i.regional),
     })
+
+
+#: GB/T 8561 title codes given to synthetic staff by role (a platform's staff export has no role column)
+TITLES = {"医师": ("231", "232", "233", "234"), "药师": ("242", "243", "244")}
 
 
 def _staff(w: World) -> pa.Table:
@@ -561,8 +586,7 @@ def _staff(w: World) -> pa.Table:
         "fixmedins_code": pa.array(np.array(w.inst.code)[s.inst]),
         "dept_code": pa.array([dept_codes[d] if d >= 0 else None for d in s.dept.tolist()], pa.string()),
         "dept_name": pa.array([dept_names[d] if d >= 0 else None for d in s.dept.tolist()], pa.string()),
-        "profttl": pa.array([("231", "232", "233", "234")[k % 4] if r == "医师" else None
-                             for k, r in enumerate(s.role)], pa.string()),
+        "profttl": pa.array([TITLES[r][k % len(TITLES[r])] for k, r in enumerate(s.role)], pa.string()),
     })
 
 

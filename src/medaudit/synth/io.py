@@ -10,7 +10,11 @@ import pyarrow.parquet as pq
 
 from medaudit.errors import InputError
 
-FORMATS = ("parquet", "csv", "xlsx")
+#: canonical tables as parquet / csv / xlsx, or the region as a bureau holds it: the five national
+#: centre tables (GB18030 CSV) with master data in the canonical layout ("national") or as the
+#: platform exports it ("platform": no type / level / role columns, empty 医院等级 for pharmacies,
+#: the platform's header names; see medaudit.export.PLATFORM_MASTER)
+FORMATS = ("parquet", "csv", "xlsx", "national", "platform")
 XLSX_MAX_ROWS = 1_048_575
 
 
@@ -19,6 +23,11 @@ def write_tables(tables: dict[str, pa.Table], labels: pa.Table, out: Path, fmt: 
         raise InputError(f"不支持的格式 / unsupported format: {fmt} ({'/'.join(FORMATS)})")
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    if fmt in ("national", "platform"):
+        from medaudit.export import export_national
+
+        written += export_national(tables, out, master="platform" if fmt == "platform" else "canonical")
+        tables = {}
     for name, table in tables.items():
         path = out / f"{name}.{fmt}"
         if fmt == "parquet":

@@ -10,6 +10,11 @@ import numpy as np
 from .templates import DEPTS
 
 HOME = "440100"
+#: other counties of the home city (same pooling city, so not 异地 under city-level pooling)
+HOME_COUNTIES = ("440106", "440111", "440113")
+#: national default guidance period and its extension (months), as in the guidance_remote rule
+GUIDANCE_MONTHS = 6
+GUIDANCE_EXTENSION = 6
 NEIGHBOURS = ("440300", "440600", "441900", "430100")
 DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
 SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏魏程吕丁沈任姚卢钟")
@@ -36,9 +41,10 @@ class Institutions:
     level: np.ndarray
     hosp_lv: list[str | None]
     weight: np.ndarray
-    guidance: np.ndarray
+    guidance: np.ndarray  # new institution: in its guidance period at some time in the window
     regional: np.ndarray
     designation: list[dt.date]
+    extended: np.ndarray  # minor violation recorded: guidance period extended by GUIDANCE_EXTENSION months
     price_factor: np.ndarray  # permille applied to reference prices (<= 1000 so caps hold)
 
 
@@ -77,9 +83,35 @@ def make_institutions(n_patients: int, start: dt.date, rng: np.random.Generator)
     reg[1] = True
     guid[1] = True
     desig[1] = start - dt.timedelta(days=60)
+    ext = np.zeros(len(code), dtype=bool)
+    new = [i for i, g in enumerate(guid) if g and not reg[i]]
+    # the newest pharmacy is designated inside the window (its guidance period starts mid-window); the
+    # new clinic's 6 months ended before the window but a recorded minor violation extended them
+    desig[new[-1]] = start + dt.timedelta(days=10)
+    if len(new) >= 2:
+        desig[new[-2]] = start - dt.timedelta(days=200)
+        ext[new[-2]] = True
     return Institutions(code, name, np.array(kind), ftype, np.array(level), hosp_lv, np.array(weight),
-                        np.array(guid), np.array(reg), desig,
+                        np.array(guid), np.array(reg), desig, ext,
                         rng.integers(900, 1001, size=len(code)))
+
+
+def guidance_end(designation: dt.date, months: int) -> dt.date:
+    """First day after the guidance period: the same day of the month ``months`` later, or the first of
+    the following month when that day does not exist (the rule's month arithmetic, guidance_remote.sql)."""
+    y, m = divmod(designation.month - 1 + months, 12)
+    try:
+        return dt.date(designation.year + y, m + 1, designation.day)
+    except ValueError:
+        y2, m2 = divmod(m + 1, 12)
+        return dt.date(designation.year + y + y2, m2 + 1, 1)
+
+
+def in_guidance(inst: Institutions, i: int, day: int) -> bool:
+    """Whether institution ``i`` is in its guidance period on date ordinal ``day``."""
+    d = inst.designation[i]
+    months = GUIDANCE_MONTHS + (GUIDANCE_EXTENSION if inst.extended[i] else 0)
+    return d.toordinal() <= day < guidance_end(d, months).toordinal()
 
 
 @dataclass
@@ -149,7 +181,9 @@ def make_patients(n: int, start: dt.date, months: int, rng: np.random.Generator)
     insutype = np.where(employed | retired, 310, 390)
     remote = rng.random(n) < 0.05
     nb = rng.integers(0, len(NEIGHBOURS), n)
-    admdvs = [NEIGHBOURS[int(nb[i])] if remote[i] else HOME for i in range(n)]
+    # every 7th local patient is insured in another county of the home city (not 异地 at city pooling)
+    admdvs = [NEIGHBOURS[int(nb[i])] if remote[i] else HOME_COUNTIES[i % 3] if i % 7 == 3 else HOME
+              for i in range(n)]
     psn_no = [f"{admdvs[i]}{i + 1:010d}" for i in range(n)]
     die = np.zeros(n, dtype=np.int64)
     n_dead = max(2, int(round(n * months * 0.0015)))

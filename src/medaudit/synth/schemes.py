@@ -21,6 +21,7 @@ import numpy as np
 
 from .checker import Line, age_at, drug_days_limit, findings
 from .kb import Drug, Item
+from .population import in_guidance
 from .templates import VISIT_TYPES, VT
 from .world import DAY, World, XLine
 
@@ -535,9 +536,11 @@ def _after_death(w: World, psn: int) -> bool:
 def _guidance_remote(w: World, e: int) -> bool:
     vt = VISIT_TYPES[int(w.enc["vt"][e])]
     t = w.templates[int(w.enc["tmpl"][e])]
-    inst = w.institution_for(vt, t.min_level, False, guidance=True)
-    if inst is None:
+    day = int(w.enc["day"][e])
+    pool = [int(i) for i in w.institution_pool(vt, t.min_level, False, guidance=True) if in_guidance(w.inst, int(i), day)]
+    if not pool:
         return False
+    inst = pool[int(w.rng.integers(len(pool)))]
     w.enc["inst"][e] = inst
     w.enc["doctor"][e] = w.doctor(inst, int(w.enc["dept"][e]))
     w.used[e] = True

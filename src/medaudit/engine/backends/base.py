@@ -33,6 +33,10 @@ class Backend(ABC):
     def query(self, sql: str) -> pa.Table:
         """Run a query in this backend's dialect and return its rows."""
 
+    def refill(self, name: str, data: pa.Table) -> None:
+        """Replace the rows of ``name`` (a relation rebuilt for every audit, e.g. per real-time request)."""
+        self.register(name, data)
+
     def check_rules(self, compiled: CompiledRuleSet) -> None:  # noqa: B027 - optional hook
         """Refuse, before any data is read, rules this engine cannot run (engines that can tell)."""
 

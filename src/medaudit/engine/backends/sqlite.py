@@ -205,6 +205,14 @@ class SQLiteBackend(Backend):
         names = ", ".join(f'"{c}"' for c in columns)
         self.con.executemany(f'INSERT INTO "{name}" ({names}) VALUES ({marks})', rows)
 
+    def refill(self, name: str, data: pa.Table) -> None:
+        """Keep the table and its planned queries when only the rows change (once per request)."""
+        if self.schemas.get(name) == {f.name: _kind(f.type) for f in data.schema}:
+            self.clear(name)
+            self.insert(name, data)
+        else:
+            self.register(name, data)
+
     def clear(self, name: str) -> None:
         self.con.execute(f'DELETE FROM "{name}"')
 
