@@ -389,6 +389,19 @@ def test_remote_flag_without_poolarea_is_not_the_institutions_region() -> None:
     assert [e["psn_admdvs"] for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == ["450100"]
 
 
+def test_out_setl_flag_fills_the_canonical_remote_flag_the_batch_rules_read() -> None:
+    """The API and ingest hand the 异地 rules the same column: the region's flag where it is understood."""
+    data = _data()
+    _enc(data).pop("out_setl_flag", None)
+    assert [e.get("remote_flag") for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == [None]
+    _enc(data)["out_setl_flag"] = "3"
+    assert [e["remote_flag"] for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == [True]
+    _enc(data)["out_setl_flag"] = "2"
+    assert [e["remote_flag"] for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == [False]
+    _enc(data)["out_setl_flag"] = "7"  # outside the code set: no flag, the rule compares the regions
+    assert [e["remote_flag"] for e in map_request(data, out_setl_codes=GUANGXI).rows["encounters"]] == [None]
+
+
 def test_out_setl_flag_feeds_the_remote_scene_end_to_end(client: Client, national: RealtimeEngine,
                                                          guangxi_codes: None) -> None:
     c, key = client

@@ -144,3 +144,20 @@ def test_fee_lines_of_a_quarantined_encounter_name_the_cascade(tmp_path: Path) -
     assert cascade.line().startswith("1 条就诊被隔离 → 2 条费用明细依赖它们；1 条费用明细的就诊/结算不存在（随之被隔离）")
     top = rep.tables["fee_lines"].top_reasons()
     assert top[0][1] == 2 and "parent row quarantined" in top[0][0] and "'…'" in top[0][0]
+
+
+def test_institution_type_and_grade_as_the_platform_codes_them(tmp_path: Path) -> None:
+    """medins_type WS 218 codes (A1, D2) and 1/2, and hosp_lv 05: the same code tables the API reads."""
+    src = _base(tmp_path / "src")
+    write_csv(src / "institutions.csv", ["fixmedins_code", "fixmedins_name", "hosp_lv", "medins_type", "admdvs"], [
+        ["H44010000001", "一院", "05", "A1", "440100"],
+        ["H44010000002", "诊所", "", "D2", "440100"],
+        ["P44010000003", "药店", "", "2", "440100"],
+        ["H44010000004", "怪", "02", "I9", "440100"],
+    ])
+    out = tmp_path / "out"
+    ingest(src, out)
+    got = {r["fixmedins_code"]: (r["fixmedins_type"], r["medins_lv"]) for r in rows(out, "institutions")}
+    assert got == {"H44010000001": ("hospital", 2), "H44010000002": ("clinic", 0), "P44010000003": ("pharmacy", 0)}
+    [bad] = quarantine(out, "institutions")
+    assert "I9" in bad["reason"]

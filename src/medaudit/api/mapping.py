@@ -233,8 +233,11 @@ def _institution_type(r: _Reader, code: str | None, medins_id: str, path: str) -
 
 
 def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medins_admdvs: str | None,
-            codes: dict[str, dict[str, str]]) -> tuple[bool, bool]:
-    """(异地就医?, the region's out_setl_flag dictionary said so) for the current encounter.
+            codes: dict[str, dict[str, str]]) -> tuple[bool, bool | None]:
+    """(异地就医?, what the region's out_setl_flag dictionary said: None when absent or not in it).
+
+    The second value is the canonical ``remote_flag`` ingest reads from an export's own 异地 flag, so
+    the 异地 rules judge an API request and an uploaded claim the same way.
 
     The flag is read with the dictionary configured for the institution's region (DOMAIN.md §7); a code
     outside it, or a flag that contradicts the two pooling regions, is a warning, and either sign of
@@ -242,7 +245,7 @@ def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medin
     """
     regions_differ = bool(poolarea and medins_admdvs and poolarea != medins_admdvs)
     if flag is None:
-        return regions_differ, False
+        return regions_differ, None
     key, dictionary = out_setl_dictionary(codes, medins_admdvs or poolarea)
     cls = dictionary.get(flag)
     if cls is None:
@@ -251,7 +254,7 @@ def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medin
                      f"按参保地与就医地统筹区判断为{basis}", f"out_setl_flag {flag[:10]!r} is not in the code set configured "
                      f"for region {key!r} {sorted(dictionary)}; judged {'remote' if regions_differ else 'local'} "
                      "from the pooling regions")
-        return regions_differ, False
+        return regions_differ, None
     flagged = cls != "local"
     if flagged and poolarea is None:
         r.warn(path, f"异地结算标志为{OUT_SETL_CLASS_ZH[cls]}，参保地统筹区（poolarea）缺失：按异地就医审核",
@@ -471,6 +474,8 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 enc_remote, flagged = _remote(r, setl_flag, f"{ep}.out_setl_flag", poolarea, medins_admdvs,
                                               out_setl_codes)
                 remote = remote or enc_remote
+                # a "local" flag contradicted by the regions is left to the rule's pooling-level comparison
+                enc["remote_flag"] = None if flagged is False and enc_remote else flagged
                 if flagged and poolarea is None:
                     enc["psn_admdvs"] = ""  # insured elsewhere, region unknown: never the institution's own
             # orders

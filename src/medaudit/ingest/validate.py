@@ -18,6 +18,9 @@ from medaudit.schema import TABLES, Column
 from medaudit.schema.codes import (
     CHRGITM_TYPE_ZH,
     FIXMEDINS_TYPE_BY_PREFIX,
+    FIXMEDINS_TYPE_CODE,
+    MEDINS_CLASS_TYPE,
+    MEDINS_TYPE_PATTERN,
     FIXMEDINS_TYPE_WORDS,
     HOSP_LV_LEVEL,
     MED_TYPE_VISIT,
@@ -177,9 +180,13 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
                             f"{lit('医疗类别(med_type)=' + chr(39))} || left({R('med_type')}, 60) || "
                             f"{lit(chr(39) + ' 未知，无法确定就诊类型 / unknown med_type, cannot derive visit_type')} END")
             if table == "institutions" and col.name == "fixmedins_type":
-                # an export's Chinese type word, else (no type given) the code's first letter H/P
+                # an export's Chinese type word or national medins_type code (WS 218 class such as A1/D2, or
+                # 1/2 — the same tables the API reads), else (no type given) the code's first letter H/P
                 prefix = _case_map(f"upper(left({R('fixmedins_code')}, 1))", dict(FIXMEDINS_TYPE_BY_PREFIX))
-                val = f"coalesce({_case_map(raw, dict(FIXMEDINS_TYPE_WORDS))}, {raw}, {prefix})"
+                ws218 = (f"CASE WHEN regexp_full_match(upper({raw}), {lit(MEDINS_TYPE_PATTERN)}) THEN "
+                         f"{_case_map(f'upper(left({raw}, 1))', dict(MEDINS_CLASS_TYPE))} END")
+                val = (f"coalesce({_case_map(raw, dict(FIXMEDINS_TYPE_WORDS))}, "
+                       f"{_case_map(raw, dict(FIXMEDINS_TYPE_CODE))}, {ws218}, {raw}, {prefix})")
                 why = chr(39) + "不以H(医疗机构)/P(零售药店)开头，无法推导 / no fixmedins_type and the code does not start with H/P"
                 errs.append(f"CASE WHEN {raw} IS NULL AND {R('fixmedins_code')} IS NOT NULL AND {prefix} IS NULL THEN "
                             f"{lit('无机构类型，且机构编码' + chr(39))} || left({R('fixmedins_code')}, 60) || {lit(why)} END")

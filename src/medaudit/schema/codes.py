@@ -101,7 +101,9 @@ MEDINS_CLASS_ZH: dict[str, str] = {
 }
 #: 定点医药机构类型 as some clients send it in the same field: 1 定点医疗机构, 2 定点零售药店
 FIXMEDINS_TYPE_CODE: dict[str, str] = {"1": "hospital", "2": "pharmacy"}
-_MEDINS_TYPE = re.compile(r"^([A-HJ-Z])(\d{0,3})$")
+#: a WS 218 class code as medins_type carries it (one letter, up to three digits); ingest matches it in SQL
+MEDINS_TYPE_PATTERN = r"[A-HJ-Z]\d{0,3}"
+_MEDINS_TYPE = re.compile(f"^{MEDINS_TYPE_PATTERN}$")
 
 
 def institution_type(medins_type: str) -> str | None:
@@ -109,8 +111,7 @@ def institution_type(medins_type: str) -> str | None:
     text = medins_type.strip().upper()
     if text in FIXMEDINS_TYPE_CODE:
         return FIXMEDINS_TYPE_CODE[text]
-    m = _MEDINS_TYPE.match(text)
-    return MEDINS_CLASS_TYPE.get(m.group(1)) if m else None
+    return MEDINS_CLASS_TYPE.get(text[0]) if _MEDINS_TYPE.match(text) else None
 
 
 #: 专业技术职务代码 (GB/T 8561) of the health series: 23x 医疗, 24x 药剂, 25x 护理, 26x 技术
