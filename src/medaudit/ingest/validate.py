@@ -19,11 +19,11 @@ from medaudit.schema.codes import (
     CHRGITM_TYPE_ZH,
     FIXMEDINS_TYPE_BY_PREFIX,
     FIXMEDINS_TYPE_CODE,
-    MEDINS_CLASS_TYPE,
-    MEDINS_TYPE_PATTERN,
     FIXMEDINS_TYPE_WORDS,
     HOSP_LV_LEVEL,
     MED_TYPE_VISIT,
+    MEDINS_CLASS_TYPE,
+    MEDINS_TYPE_PATTERN,
 )
 from medaudit.settings import title_roles
 
