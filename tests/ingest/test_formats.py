@@ -234,3 +234,16 @@ def test_utf16_line_with_broken_code_units_is_quarantined(tmp_path: Path, diag_c
     assert (fee.read, fee.accepted, fee.quarantined) == (3, 2, 1)
     q = quarantine(tmp_path / "out", "fee_lines")
     assert q[0]["source_line"] == "3" and "undecodable" in q[0]["reason"]
+
+
+def test_text_export_with_junk_bytes_after_the_header_is_read_not_skipped(tmp_path: Path,
+                                                                         diag_codes: list[str]) -> None:
+    """A NUL or control bytes in a later row make that row undecodable, never the whole file 'binary'."""
+    src = canonical_folder(tmp_path / "src", diag_codes[0])
+    (src / "fee_lines.csv").unlink()
+    text = "\r\n".join("\t".join(r) for r in [CN_FEE_HDR, *_cn_fee_rows()]) + "\r\n"
+    (src / "费用明细.txt").write_bytes(text.encode("utf-8") + b"\x00\x01\x02\x03junk\x00")
+    rep = ingest(src, tmp_path / "out", progress=False)
+    fee = rep.tables["fee_lines"]
+    assert fee.accepted == 3 and fee.read == fee.accepted + fee.quarantined and fee.quarantined == 1
+    assert not rep.skipped

@@ -313,7 +313,9 @@ class CsvReader(Reader):
         with path.open("rb") as fh:
             sample = fh.read(1 << 16)
         self.encoding = detect_encoding(sample)
-        if not self.encoding.startswith("utf-16") and _looks_binary(sample):
+        # judged on the header line: a text export with a few junk bytes further down is read and those
+        # rows are quarantined, never the whole file skipped
+        if not self.encoding.startswith("utf-16") and _looks_binary(sample.split(b"\n", 1)[0]):
             raise InputError("不是文本文件(含二进制内容，无法解码) / not a text file (binary content, undecodable)")
         if self.encoding.startswith("utf-16"):
             first_line = sample.decode(self.encoding, errors="replace").split("\n", 1)[0]
