@@ -216,7 +216,11 @@ def schedule(w: World, cfg: SynthConfig) -> dict[str, np.ndarray]:
     spsn = psn[ip][o]
     q = np.flatnonzero(vt != VT["inpatient"])
     pos = np.searchsorted(skey, psn[q] * 10_000_000 + day[q], side="right") - 1
-    clash = (pos >= 0) & (spsn[np.maximum(pos, 0)] == psn[q]) & (day[q] <= send[np.maximum(pos, 0)])
+    if len(ip):
+        at = np.maximum(pos, 0)
+        clash = (pos >= 0) & (spsn[at] == psn[q]) & (day[q] <= send[at])
+    else:  # a tiny region may have no stay at all: nothing can clash
+        clash = np.zeros(len(q), dtype=bool)
     ok = np.ones(len(psn), dtype=bool)
     ok[q[clash]] = False
     psn, vt, day, tmpl, los = psn[ok], vt[ok], day[ok], tmpl[ok], los[ok]
