@@ -92,8 +92,8 @@ def age_at(brdy: int, day: int) -> int:
     return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
 
 
-def drug_days_limit(drug: Drug, visit_type: str, params: Params | None = None) -> int:
-    if drug.max_days is not None:
+def drug_days_limit(drug: Drug | None, visit_type: str, params: Params | None = None) -> int:
+    if drug is not None and drug.max_days is not None:
         return drug.max_days
     p = params or DEFAULTS
     return p.discharge_days if visit_type == "inpatient" else p.days_limit[visit_type]
@@ -105,13 +105,18 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> 
     order = sorted(lines, key=lambda x: (x.t, x.seq))
     paid = [ln for ln in order if not ln.selfpay]
     ages: dict[int, int] = {}
+    uncatalogued: set[str] = set()
     for ln in paid:
         age = ages.get(ln.day)
         if age is None:
             age = ages[ln.day] = age_at(ctx.brdy, ln.day)
         d, it = ln.drug, ln.item
-        if d is None and it is None and ln.ctype != "08":
+        if d is None and it is None and ln.ctype != "08" and ln.code not in uncatalogued:
+            uncatalogued.add(ln.code)  # one finding per code and encounter, on its first line
             out.add(("not_in_catalogue", ln.seq))
+        if _is_drug(ln) and ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1") \
+                and ln.prd_days > drug_days_limit(d, ctx.visit_type, params):
+            out.add(("drug_over_days", ln.seq))
         if d is not None:
             if d.gender and ctx.gend in ("1", "2") and ctx.gend != d.gender and not kb.gender_exempt(ln.code):
                 out.add(("drug_gender", ln.seq))
@@ -125,9 +130,6 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> 
                 out.add(("drug_visit_type", ln.seq))
             if d.max_dose is not None and ln.dose is not None and ln.dose > d.max_dose and ln.dose_unit == d.dose_unit:
                 out.add(("drug_max_dose", ln.seq))
-            if ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1") \
-                    and ln.prd_days > drug_days_limit(d, ctx.visit_type, params):
-                out.add(("drug_over_days", ln.seq))
             if ctx.visit_type == "chronic" and ctx.dise_no in kb.chronic and d.prefix not in kb.chronic[ctx.dise_no]:
                 out.add(("chronic_drug_scope", ln.seq))
             if d.second_line and not _first_line_before(ln, order, params.lookback_days) \
@@ -142,36 +144,26 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> 
             if it.indications and not any(g.startswith(p) for g in ctx.diags for p in it.indications) or it.depts and ln.dept not in it.depts and ctx.dept not in it.depts:
                 out.add(("item_indication", ln.seq))
     # pairs on the same day
+    # (the earlier line of a pair may be self-paid; the later, reported one may not)
     by_day: dict[int, list[Line]] = {}
-    for ln in paid:
+    for ln in order:
         by_day.setdefault(ln.day, []).append(ln)
-    for day_lines in by_day.values():
-        drugs = [ln for ln in day_lines if ln.drug is not None]
+    for all_day in by_day.values():
+        day_lines = [ln for ln in all_day if not ln.selfpay]
+        drugs = [ln for ln in all_day if _is_drug(ln)]
         for j, b in enumerate(drugs):
+            if b.selfpay:
+                continue
             for a in drugs[:j]:
-                assert a.drug is not None and b.drug is not None
-                if a.drug.ingredient and a.drug.ingredient == b.drug.ingredient and a.drug.prefix != b.drug.prefix:
+                if a.drug is not None and b.drug is not None and a.drug.ingredient \
+                        and a.drug.ingredient == b.drug.ingredient and a.drug.prefix != b.drug.prefix:
                     out.add(("drug_duplicate", b.seq))
                 if kb.contraindicated(a.code, b.code):
                     out.add(("drug_contraindication", b.seq))
         # frequency per (item, day): the line on which the running count first exceeds the limit
         for ln in _first_over(day_lines, lambda it: it.max_per_day):
             out.add(("item_over_freq", ln.seq))
-        # decomposed: >= 2 distinct components of a panel billed the same day without the panel
-        rels = kb.relations
-        sides = [(ln, kb.rel_sides(ln.code)) for ln in day_lines]
-        panels_here = {rels[k].code_a for _, (a_s, _b) in sides for k in a_s if rels[k].relation == "decomposed"}
-        comp_lines: dict[str, dict[int, set[str]]] = {}
-        for ln, (_a, b_s) in sides:
-            for k in b_s:
-                if rels[k].relation == "decomposed":
-                    comp_lines.setdefault(rels[k].code_a, {}).setdefault(ln.seq, set()).add(rels[k].code_b)
-        for panel, by_line in comp_lines.items():
-            if panel in panels_here:
-                continue
-            if len(set().union(*by_line.values())) >= params.min_parts:
-                for seq in by_line:
-                    out.add(("decomposed_charge", seq))
+        out |= {("decomposed_charge", seq) for seq in _decomposed(kb, all_day, params.min_parts)}
     for ln in _first_over(paid, lambda it: it.max_per_encounter):
         out.add(("item_over_freq", ln.seq))
     rels = kb.relations
@@ -185,6 +177,42 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> 
             if k in a_side and any(a is not b and (rels[k].time_window_day is False or a.day == b.day) for a in a_side[k]):
                 out.add(("duplicate_charge", b.seq))
     out |= {("duplicate_trace_code", seq) for seq in trace_repeats(order)}
+    return out
+
+
+DRUG_TYPES = ("09", "10", "11")
+
+
+def _is_drug(ln: Line) -> bool:
+    """A drug line: matched to the drug catalogue, or billed under a drug charge type."""
+    return ln.drug is not None or ln.ctype in DRUG_TYPES
+
+
+def _decomposed(kb: KB, day: list[Line], min_parts: int) -> set[int]:
+    """分解收费 on one day: a paid component line of a panel, when ``min_parts`` distinct components
+    (each line counted under its longest matching component prefix) of that panel are billed that
+    day and no line matching the panel's prefix came before it (time, seq)."""
+    rels = kb.relations
+    comp: dict[int, dict[str, str]] = {}  # seq -> panel -> longest component prefix
+    for ln in day:
+        if ln.selfpay:
+            continue
+        for k in kb.rel_sides(ln.code)[1]:
+            r = rels[k]
+            if r.relation == "decomposed":
+                best = comp.setdefault(ln.seq, {}).get(r.code_a)
+                if best is None or (-len(r.code_b), r.code_b) < (-len(best), best):
+                    comp[ln.seq][r.code_a] = r.code_b
+    parts: dict[str, set[str]] = {}
+    for by_panel in comp.values():
+        for panel, c in by_panel.items():
+            parts.setdefault(panel, set()).add(c)
+    out: set[int] = set()
+    for ln in day:
+        for panel in comp.get(ln.seq, {}):
+            if len(parts[panel]) >= min_parts and not any(
+                    o.code.startswith(panel) and (o.t, o.seq) < (ln.t, ln.seq) for o in day):
+                out.add(ln.seq)
     return out
 
 
