@@ -9,8 +9,8 @@ Public API::
 See docs/synth.md.
 """
 
+from . import boundary  # noqa: F401 - registers the near-miss / boundary / co-occurrence schemes (after the types)
 from .generate import LABEL_SCHEMA, TABLE_NAMES, SynthConfig, SynthResult, generate, write
 from .schemes import SCHEMES, Scheme, scheme
-from . import boundary  # noqa: E402,F401,I001 - registers near-miss / boundary / co-occurrence schemes after the types
 
 __all__ = ["LABEL_SCHEMA", "SCHEMES", "TABLE_NAMES", "Scheme", "SynthConfig", "SynthResult", "generate", "scheme", "write"]
