@@ -22,6 +22,8 @@ DAYS_LIMIT = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 DISCHARGE_DAYS = 7
 LOOKBACK_DAYS = 90  # drug_second_line
 MIN_PARTS = 2  # decomposed_charge
+MAX_LOS_DAYS = 60  # abnormal_los
+MAX_GAP_DAYS = 15  # split_admission
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Params:
     discharge_days: int = DISCHARGE_DAYS
     lookback_days: int = LOOKBACK_DAYS
     min_parts: int = MIN_PARTS
+    max_los_days: int = MAX_LOS_DAYS
+    max_gap_days: int = MAX_GAP_DAYS
 
     @classmethod
     def of(cls, template: str, given: dict[str, int]) -> Params:
@@ -43,6 +47,10 @@ class Params:
             return cls(lookback_days=int(given.get("lookback_days", LOOKBACK_DAYS)))
         if template == "decomposed_charge":
             return cls(min_parts=int(given.get("min_parts", MIN_PARTS)))
+        if template == "abnormal_los":
+            return cls(max_los_days=int(given.get("max_los_days", MAX_LOS_DAYS)))
+        if template == "split_admission":
+            return cls(max_gap_days=int(given.get("max_gap_days", MAX_GAP_DAYS)))
         return cls()
 
 
@@ -267,6 +275,16 @@ class Visit:
     psn: str
     ctx: Ctx
     lines: list[Line]
+    inst: str = ""
+    adm: int = 0  # date ordinals: admission (visit) day, discharge day, settlement day
+    dscg: int | None = None  # None: a stay not yet discharged
+    setl: int = 0
+    die: int | None = None  # the patient's date of death
+
+    @property
+    def end(self) -> float:
+        """Last day of the encounter (an open stay never ends)."""
+        return float("inf") if self.dscg is None else self.dscg
 
 
 #: rules whose statement spans encounters: the region check recomputes them over all lines
@@ -294,6 +312,34 @@ def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> s
                 out.add(("drug_second_line", v.key, ln.seq))
     every = [ln for v in visits for ln in v.lines]
     out |= {("duplicate_trace_code", owner[seq], seq) for seq in trace_repeats(every)}
+    return out | {(t, key, -1) for t, key in stay_findings(visits, params)}
+
+
+def stay_findings(visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str]]:
+    """(violation_type, visit key) of the encounter-level rules: dates of visits and stays only."""
+    out: set[tuple[str, str]] = set()
+    stays: dict[str, list[Visit]] = {}
+    for v in visits:
+        if v.die is not None and v.adm > v.die:
+            out.add(("after_death", v.key))
+        if v.ctx.visit_type == "inpatient":
+            stays.setdefault(v.psn, []).append(v)
+            if v.dscg is not None and v.dscg - v.adm > params.max_los_days:
+                out.add(("abnormal_los", v.key))
+    for own in stays.values():
+        own.sort(key=lambda s: (s.adm, s.key))
+        for j, b in enumerate(own):
+            # 同时住院: overlaps an earlier-admitted stay by at least one day (touching stays do not)
+            if any(a.adm < b.end and b.adm < a.end for a in own[:j]):
+                out.add(("concurrent_stay", b.key))
+            # 分解住院: readmitted to the same institution 0..max_gap days after the previous discharge
+            prev = [a for a in own[:j] if a.inst == b.inst]
+            if prev and prev[-1].dscg is not None and 0 <= b.adm - prev[-1].dscg <= params.max_gap_days:
+                out.add(("split_admission", b.key))
+    for v in visits:
+        # 住院期间门诊: settled strictly inside a stay (not on its admission or discharge day)
+        if v.ctx.visit_type != "inpatient" and any(s.adm < v.setl < s.end for s in stays.get(v.psn, [])):
+            out.add(("outpatient_during_stay", v.key))
     return out
 
 
@@ -306,12 +352,8 @@ SCOPE: dict[str, str | None] = {
         "not_in_catalogue", "drug_gender", "drug_age", "drug_indication", "drug_level", "drug_visit_type",
         "drug_max_dose", "drug_over_days", "chronic_drug_scope", "drug_second_line", "item_gender",
         "over_price", "item_indication", "drug_duplicate", "drug_contraindication", "item_over_freq",
-        "decomposed_charge", "duplicate_charge", "duplicate_trace_code")},
-    "outpatient_during_stay": "encounter-level: relates a visit to another encounter's stay; the scheduler keeps visits off stays",
-    "concurrent_stay": "encounter-level: overlap of two stays; the scheduler keeps a patient's stays 30+ days apart",
-    "split_admission": "encounter-level: gap between two stays; the scheduler keeps a patient's stays 30+ days apart",
-    "abnormal_los": "encounter-level: length of stay, set by the scheduler (4-30 days) and only the scheme exceeds it",
-    "after_death": "encounter-level: compares visit and death dates; the scheduler places no visit after death",
+        "decomposed_charge", "duplicate_charge", "duplicate_trace_code", "outpatient_during_stay",
+        "concurrent_stay", "split_admission", "abnormal_los", "after_death")},
     "guidance_remote": "encounter-level: institution status and insured region; the scheduler never sends a remote patient to a guidance-period institution",
     "low_standard_admission": "encounter-level: fee shares of a whole stay; only the low-standard templates (scheme only) reach them",
     "dq_master_missing": "data quality of the tables (missing master rows), not a claim rule; generated tables are complete",

@@ -59,17 +59,24 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
     for e in _rows(claims, "encounters"):
         p = pats.get(e["psn_no"], {})
         inst = insts.get(e["fixmedins_code"], {})
-        brdy = p.get("brdy")
+        brdy, die = p.get("brdy"), p.get("die_date")
+        adm = e["adm_time"].date().toordinal()
+        dscg = e["dscg_time"].date().toordinal() if e.get("dscg_time") is not None else None
+        if dscg is None and e["visit_type"] != "inpatient":
+            dscg = adm
         ctx = Ctx(str(e["visit_type"]), int(inst.get("medins_lv") or 0), str(p.get("gend") or ""),
                   brdy.toordinal() if brdy is not None else 1, diags[e["mdtrt_id"]], e.get("dept_code"),
                   e.get("dise_no"))
-        visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]]))
+        setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
+        visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
+                            str(e["fixmedins_code"]), adm, dscg, setl,
+                            die.toordinal() if die is not None else None))
     return visits, line_id
 
 
 def checker_findings(knowledge: dict[str, pa.Table], claims: dict[str, pa.Table],
-                     params: Params = DEFAULTS) -> set[tuple[str, str, str]]:
-    """(violation_type, mdtrt_id, line_id) the checker finds in ``claims``."""
+                     params: Params = DEFAULTS) -> set[tuple[str, str, str | None]]:
+    """(violation_type, mdtrt_id, line_id) the checker finds in ``claims`` (line None: encounter-level)."""
     kb = KB(knowledge)
     visits, line_id = visits_of(kb, claims)
-    return {(t, key, line_id[seq]) for t, key, seq in region_findings(kb, visits, params)}
+    return {(t, key, line_id.get(seq)) for t, key, seq in region_findings(kb, visits, params)}
