@@ -31,3 +31,21 @@ def test_checker_agrees_with_golden_case(case: GoldenCase) -> None:
            if t == case.template}
     want = {(e["mdtrt_id"], e.get("line_id")) for e in case.expect}
     assert got == want, f"{case.name}: checker only {sorted(got - want)}, golden only {sorted(want - got)}"
+
+
+@pytest.mark.parametrize("which", ["region", "stay_region"])
+def test_checker_on_the_generated_tables_finds_exactly_the_labels(which: str, request: pytest.FixtureRequest) -> None:
+    """The same checker, reading the written tables (not the generator's state), finds every
+    must-fire label of its scope and nothing else — near-misses included as must-not-fire."""
+    from medaudit.knowledge import default_knowledge
+    from medaudit.synth import SynthResult
+
+    region: SynthResult = request.getfixturevalue(which)
+    labels = region.labels.to_pylist()
+    got = {k for k in checker_findings(dict(default_knowledge().tables), region.tables) if SCOPE.get(k[0], "") is None}
+    want = {(r["violation_type"], r["mdtrt_id"], r["line_id"]) for r in labels
+            if r["kind"] != "near_miss" and SCOPE.get(r["violation_type"], "") is None}
+    near = {(r["violation_type"], r["mdtrt_id"], r["line_id"]) for r in labels if r["kind"] == "near_miss"}
+    assert len(want) >= 10 and len(near) >= 10
+    assert got == want, (sorted(got - want)[:5], sorted(want - got)[:5])
+    assert not got & near

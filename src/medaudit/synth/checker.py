@@ -1,9 +1,12 @@
-"""An encounter-local reference check of docs/rule-semantics.md, used to keep clean data clean.
+"""A plain-Python reference statement of docs/rule-semantics.md, used to keep clean data clean.
 
-Every clinical template is run through :func:`findings` before it is stamped out, and every
-line-level injection is checked to produce exactly the one finding it is labelled with. Cross-encounter
-rules (stays, history look-backs, traceability codes across encounters) are enforced structurally by
-the scheduler and the schemes instead.
+Every clinical template is run through :func:`findings` (encounter-local rules) before it is stamped
+out, and every line-level injection is checked to produce exactly the findings it is labelled with;
+while generating, cross-encounter rules (stays, history look-backs, traceability codes across
+encounters) are enforced structurally by the scheduler and the schemes. :func:`region_findings`
+states those too, over a whole region's tables; it is what tests/synth/test_checker_agrees.py runs
+on every golden case of the templates in :data:`SCOPE` (and on generated regions), so the oracle is
+checked against the golden cases rather than trusted.
 """
 
 from __future__ import annotations
