@@ -8,6 +8,7 @@ from typing import Any
 
 from medaudit.knowledge.pack import KnowledgeBase
 from medaudit.schema.codes import CHRGITM_TYPE_ZH, GEND_ZH, LEVEL_ZH, VISIT_TYPE_ZH
+from medaudit.schema.money import yuan_text
 
 #: everyday names → catalogue wording (a query also matches names containing the expansion)
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -35,7 +36,7 @@ class Hit:
 
 
 def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"{Decimal(fen) / 100:.2f}"
+    return yuan_text(fen) or ""
 
 
 def _is_code_query(text: str) -> bool:
