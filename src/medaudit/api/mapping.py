@@ -13,12 +13,11 @@ not carried into the rows: no rule reads them, and what is not kept cannot leak.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from medaudit.schema.codes import (
     HOSP_LV_LEVEL,
@@ -31,8 +30,12 @@ from medaudit.schema.codes import (
     out_setl_dictionary,
     physician_title,
 )
+from medaudit.schema.money import units_to_milli, yuan_to_fen
+from medaudit.schema.values import format_date, parse_datetime, parse_flag, parse_int, two_digit_code
 
 from .errors import bad
+
+T = TypeVar("T")
 
 UNKNOWN = ("", "-", "--", "null", "NULL", "None")
 MAX_PATIENTS = 20
@@ -48,8 +51,6 @@ TRIG_SCEN_ZH = {"1": "门诊挂号", "2": "门诊收费登记", "3": "住院登�
                 "6": "门诊结算", "7": "门诊预结算", "8": "住院结算", "9": "住院预结算"}
 MED_MDTRT_VISIT = {"1": "outpatient", "2": "inpatient", "3": "pharmacy"}
 
-_DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S")
-_D_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
 
 
 @dataclass
@@ -129,66 +130,45 @@ class _Reader:
             raise bad(path, "必填字段缺失或为空", "required field is missing or empty")
         return out
 
-    def decimal(self, value: Any, path: str) -> Decimal | None:
+    def _parsed(self, value: Any, path: str, parse: Callable[[Any], T]) -> T | None:
+        """``parse`` (the grammar ingest uses too, medaudit.schema.values / money) on a JSON value;
+        unknown markers are None, an unusable value is None with the parser's reason as a warning."""
         if isinstance(value, (bool, dict, list)):
             raise bad(path, f"应为数值，实际为{_kind_zh(value)}", f"must be a number, got {_kind_en(value)}")
-        if value is None:
-            return None
-        text = str(value).strip().replace(",", "")
-        if text in UNKNOWN:
+        if value is None or (isinstance(value, str) and value.strip() in UNKNOWN):
             return None
         try:
-            d = Decimal(text)
-        except InvalidOperation:
-            self.warn(path, f"数值无法识别：{text[:30]!r}，按未知处理", f"not a number: {text[:30]!r}; treated as unknown")
+            return parse(value)
+        except ValueError as exc:
+            zh, _, en = str(exc).partition(" / ")
+            self.warn(path, f"{zh}，按未知处理", f"{en or zh}; treated as unknown")
             return None
-        if not d.is_finite() or abs(d) >= Decimal("1e14"):
-            self.warn(path, "数值超出范围，按未知处理", "number out of range; treated as unknown")
-            return None
-        return d
 
-    def scaled(self, value: Any, path: str, scale: int, what: str) -> int | None:
-        """Yuan → fen (scale 100) or units → milli (scale 1000), exactly; finer digits round half up."""
-        d = self.decimal(value, path)
-        if d is None:
-            return None
-        exact = d * scale
-        rounded = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        if rounded != exact:
-            self.warn(path, f"{what}精度超出，已四舍五入", f"{what} has more precision than supported; rounded")
-        return int(rounded)
+    def integer(self, value: Any, path: str, lo: int, hi: int) -> int | None:
+        return self._parsed(value, path, lambda v: parse_int(v, lo=lo, hi=hi))
+
+    def fen(self, value: Any, path: str, price: bool = False) -> int | None:
+        """Yuan → fen by the shared money policy (schema.money): amounts exact, prices rounded half up."""
+        return self._parsed(value, path, lambda v: yuan_to_fen(v, price=price))
+
+    def milli(self, value: Any, path: str) -> int | None:
+        return self._parsed(value, path, units_to_milli)
 
     def when(self, value: Any, path: str, with_time: bool) -> str | None:
-        """A date or date-time in either national format → ISO text (None with a warning when unusable)."""
+        """A date or date-time in any national format → ISO text (None with a warning when unusable)."""
         text = self.text(value, path)
         if text is None:
             return None
-        parsed: dt.datetime | None = None
-        for fmt in _DT_FORMATS + _D_FORMATS:
-            try:
-                parsed = dt.datetime.strptime(text[:19] if "%S" in fmt else text[:10], fmt)
-                break
-            except ValueError:
-                continue
+        parsed = self._parsed(text, path, parse_datetime)
         if parsed is None:
-            self.warn(path, f"日期时间无法识别：{text[:30]!r}（应为yyyy-MM-dd或yyyy-MM-dd HH:mm:ss），按未知处理",
-                      f"unrecognised date/time {text[:30]!r} (expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss)")
             return None
-        if not 1900 <= parsed.year <= 2100:
-            self.warn(path, "日期超出合理范围，按未知处理", "date out of range; treated as unknown")
-            return None
-        return parsed.strftime("%Y-%m-%d %H:%M:%S") if with_time else parsed.strftime("%Y-%m-%d")
+        return format_date(parsed if with_time else parsed.date())
 
     def flag(self, value: Any, path: str) -> bool | None:
         text = self.text(value, path)
         if text is None:
             return None
-        if text in ("1", "true", "True", "Y", "y", "是"):
-            return True
-        if text in ("0", "false", "False", "N", "n", "否"):
-            return False
-        self.warn(path, f"标志应为1/0：{text[:10]!r}，按未知处理", f"flag must be 1/0: {text[:10]!r}; treated as unknown")
-        return None
+        return self._parsed(text, path, parse_flag)
 
 
 def _kind_zh(v: Any) -> str:
@@ -296,7 +276,7 @@ def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[s
 
 def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> str | None:
     if code:
-        return code.zfill(2) if code.isdigit() and len(code) == 1 else code
+        return two_digit_code(code)
     if hilist_type == "102":
         return "10"
     if hilist_type == "301":
@@ -449,11 +429,11 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             setl = r.when(e.get("setl_date"), f"{ep}.setl_date", with_time=True)
             insutype = r.text(e.get("insutype"), f"{ep}.insutype")
             insutype_p = insutype_p or insutype
-            sumamt = r.scaled(e.get("medfee_sumamt"), f"{ep}.medfee_sumamt", 100, "金额")
-            ownpay = r.scaled(e.get("ownpay_amt"), f"{ep}.ownpay_amt", 100, "金额") or 0
-            selfpay = r.scaled(e.get("selfpay_amt"), f"{ep}.selfpay_amt", 100, "金额") or 0
-            hifp = r.scaled(e.get("hifp_payamt"), f"{ep}.hifp_payamt", 100, "金额")
-            ma = r.scaled(e.get("ma_amt"), f"{ep}.ma_amt", 100, "金额") or 0
+            sumamt = r.fen(e.get("medfee_sumamt"), f"{ep}.medfee_sumamt")
+            ownpay = r.fen(e.get("ownpay_amt"), f"{ep}.ownpay_amt") or 0
+            selfpay = r.fen(e.get("selfpay_amt"), f"{ep}.selfpay_amt") or 0
+            hifp = r.fen(e.get("hifp_payamt"), f"{ep}.hifp_payamt")
+            ma = r.fen(e.get("ma_amt"), f"{ep}.ma_amt") or 0
             enc: dict[str, Any] = {
                 "mdtrt_id": mdtrt_id, "psn_no": psn_no, "fixmedins_code": medins_id,
                 "med_type": med_type or {"inpatient": "21", "pharmacy": "41"}.get(visit, "11"),
@@ -557,9 +537,9 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     seen.add(rx_id)
     code = r.text(o.get("hilist_code"), f"{op}.hilist_code", required=True)
     assert code is not None
-    cnt = r.scaled(o.get("cnt"), f"{op}.cnt", 1000, "数量")
-    pric = r.scaled(o.get("pric"), f"{op}.pric", 100, "单价")
-    amt = r.scaled(o.get("sumamt"), f"{op}.sumamt", 100, "金额")
+    cnt = r.milli(o.get("cnt"), f"{op}.cnt")
+    pric = r.fen(o.get("pric"), f"{op}.pric", price=True)
+    amt = r.fen(o.get("sumamt"), f"{op}.sumamt")
     if cnt is None:
         if pric and amt is not None:
             cnt = amt * 1000 // pric
@@ -580,7 +560,7 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     if chrg is None:
         chrg = "14"
         r.warn(f"{op}.chrg_type", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
-    prd = r.decimal(o.get("prd_days"), f"{op}.prd_days")
+    prd = r.integer(o.get("prd_days"), f"{op}.prd_days", 0, 10000)
     selfpay = r.flag(o.get("self_paying_flag", o.get("selfpay_flag")), f"{op}.self_paying_flag")
     when = (r.when(o.get("fee_ocur_time"), f"{op}.fee_ocur_time", True)
             or r.when(o.get("drord_begn_date"), f"{op}.drord_begn_date", True))
@@ -596,7 +576,7 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
         "drug_trac_codg": _trace_field(r, o, op),
         "trdn_flag": None if (t := r.flag(o.get("trdn_flag"), f"{op}.trdn_flag")) is None else int(t),
         "spec": r.text(o.get("spec"), f"{op}.spec"),
-        "prd_days": int(prd) if prd is not None and prd == prd.to_integral_value() and 0 <= prd < 10000 else None,
+        "prd_days": prd,
         "daily_dose_milli": None, "dose_unit": None,
         "selfpay_flag": None if selfpay is None else int(selfpay),
         "refund_flag": 0, "init_line_id": None,

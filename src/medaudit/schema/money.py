@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, overload
 
-from .values import parse_number
+from .values import parse_number, shown
 
 FEN_PER_YUAN = 100
 MILLI_PER_UNIT = 1000
@@ -35,12 +35,12 @@ PRICE_COLUMNS = frozenset({"pric_fen"})
 def _scaled(value: Any, scale: int, limit: int, *, rounded: bool, what: str) -> int:
     d = parse_number(value)
     if abs(d) >= limit:
-        raise ValueError(f"{what}超出范围 / out of range (|x| < 10^{len(str(limit)) - 1}): {value!r}")
+        raise ValueError(f"{what}超出范围 / out of range (|x| < 10^{len(str(limit)) - 1}): {shown(value)}")
     exact = d * scale
     whole = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if whole != exact and not rounded:
         digits = len(str(scale)) - 1
-        raise ValueError(f"{what}小数位超过{digits}位 / more than {digits} decimal places: {value!r}")
+        raise ValueError(f"{what}小数位超过{digits}位 / more than {digits} decimal places: {shown(value)}")
     return int(whole)
 
 

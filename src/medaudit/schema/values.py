@@ -39,6 +39,11 @@ _FRACTION = re.compile(r"([0-9]{1,2}:[0-9]{2}:[0-9]{2})[.,][0-9]+")
 _DATE_SEP = re.compile(r"[年月/.]")
 
 
+def shown(value: Any) -> str:
+    """A value quoted in a message, cut short (a hostile request may send a megabyte of digits)."""
+    return repr(value if isinstance(value, (int, float, Decimal)) and len(str(value)) <= 30 else str(value)[:30])
+
+
 def half_width(text: str) -> str:
     return text.translate(_TO_HALF)
 
@@ -50,7 +55,7 @@ def parse_number(value: Any) -> Decimal:
     """An exact decimal from JSON or a cell: ``12.5``, ``"１２.５"``, ``"¥1,234.50"`` (well-formed thousands
     groups only: ``"1,2,3"`` is refused), never through binary floating point beyond its shortest repr."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"不是数值 / not a number: {value!r}")
+        raise ValueError(f"不是数值 / not a number: {shown(value)}")
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
@@ -71,17 +76,17 @@ def parse_number(value: Any) -> Decimal:
         except InvalidOperation:
             raise ValueError(f"不是有效数值 / not a number: {text[:30]!r}") from None
     if not d.is_finite():
-        raise ValueError(f"不是有限数值 / not a finite number: {value!r}")
+        raise ValueError(f"不是有限数值 / not a finite number: {shown(value)}")
     return d
 
 
 def parse_int(value: Any, *, lo: int = -(2**31), hi: int = 2**31) -> int:
     """A whole number (``3`` or ``3.0``) in [lo, hi)."""
     d = parse_number(value)
-    if d != d.to_integral_value():
-        raise ValueError(f"不是整数 / not an integer: {value!r}")
     if not lo <= d < hi:
-        raise ValueError(f"超出范围 / out of range [{lo}, {hi}): {value!r}")
+        raise ValueError(f"超出范围 / out of range [{lo}, {hi}): {str(value)[:30]!r}")
+    if d != d.to_integral_value():
+        raise ValueError(f"不是整数 / not an integer: {str(value)[:30]!r}")
     return int(d)
 
 
@@ -125,7 +130,7 @@ def parse_datetime(value: Any) -> dt.datetime:
         else:
             raise ValueError(f"不是有效日期 / not a valid date: {text[:30]!r}")
     if not YEAR_RANGE[0] <= parsed.year <= YEAR_RANGE[1]:
-        raise ValueError(f"日期超出{YEAR_RANGE[0]}-{YEAR_RANGE[1]} / date out of range: {value!r}")
+        raise ValueError(f"日期超出{YEAR_RANGE[0]}-{YEAR_RANGE[1]} / date out of range: {shown(value)}")
     return parsed
 
 
