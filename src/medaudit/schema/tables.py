@@ -42,7 +42,7 @@ INSTITUTIONS = Table(
         C("fixmedins_name", "str", "定点医药机构名称", "institution name", True, ("fixmedins_name",), ("机构名称", "定点机构名称", "医疗机构名称"), interface=("medins_name",)),
         C("fixmedins_type", "str", "机构类型(hospital/pharmacy/clinic)", "institution type; from the code's first letter (H/P) when absent", True, ("fixmedins_type",), ("机构类型",), r"^(hospital|pharmacy|clinic)$", interface=("medins_type",)),
         C("medins_lv", "int", "机构级别(1一级 2二级 3三级 0无/不适用)", "hospital level 1-3; 0 = none / not applicable (pharmacies, empty hosp_lv)", True, ("medins_lv",), ("医院等级", "机构级别")),
-        C("hosp_lv", "str", "医院等级代码(01三级特等…14一级无等)", "national hospital grade code", False, ("hosp_lv",), ("医院等级代码",)),
+        C("hosp_lv", "str", "医院等级代码(01三级特等…14一级无等)", "national hospital grade code", False, ("hosp_lv",), ("医院等级代码",), interface=("medins_lv",)),
         C("admdvs", "str", "机构所在统筹区", "pooling region of the institution", True, ("fix_blng_admdvs",), ("所属统筹区", "机构统筹区"), interface=("medins_admdvs",)),
         C("designation_date", "date", "定点协议开始日期", "date of designation (starts the guidance period)", False, ("begndate", "fixmedins_begndate"), ("定点日期", "定点时间", "协议开始日期", "定点协议开始日期")),
         C("guidance_flag", "bool", "政策辅导期标志", "in the guidance period (only used when designation_date is absent)", False, (), ("辅导期标志",)),
@@ -96,7 +96,7 @@ ENCOUNTERS = Table(
         C("setl_time", "timestamp", "结算时间", "settlement date-time", True, ("setl_time",), ("结算时间", "结算日期"), interface=("setl_date",)),
         C("medfee_sumamt_fen", "fen", "医疗费总额(分)", "total amount, fen", True, ("medfee_sumamt",), ("医疗费总额", "总金额", "总费用")),
         C("fund_pay_fen", "fen", "基金支付总额(分)", "fund-paid amount, fen", True, ("fund_pay_sumamt",), ("基金支付", "统筹支付", "基金支付总额"), interface=("hifp_payamt",)),
-        C("psn_pay_fen", "fen", "个人负担(分)", "self-paid amount, fen", True, ("psn_pay",), ("个人支付", "个人负担")),
+        C("psn_pay_fen", "fen", "个人负担(分)", "self-paid amount, fen", True, ("psn_pay",), ("个人支付", "个人负担"), interface=("ownpay_amt",)),
         C("dscg_way", "str", "离院方式(1医嘱离院 … 5死亡 9其他)", "discharge status", False, ("dscg_way",), ("离院方式",)),
     ),
 )
