@@ -1,5 +1,8 @@
 """3101/3102 DTOs (national field names, DOMAIN.md §3.2) → canonical rows, leniently.
 
+Field names come from the one national mapping (medaudit.schema.national: the column specs'
+``interface`` names); values are read with the grammar ingest uses (schema.values, schema.money).
+
 Real HIS integrations send variations (DOMAIN.md §3.3): a single object where a list is expected,
 numbers as strings, ``""`` or ``"-"`` for unknown, dates with or without time, gend "9", rule_ids
 without trig_scen. These are accepted; wherever a value was unusable the response carries a warning
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from medaudit.schema import TABLES
 from medaudit.schema.codes import (
     HOSP_LV_LEVEL,
     HOSP_LV_NAME_ZH,
@@ -31,6 +35,7 @@ from medaudit.schema.codes import (
     physician_title,
 )
 from medaudit.schema.money import units_to_milli, yuan_to_fen
+from medaudit.schema.national import interface_names
 from medaudit.schema.values import format_date, parse_datetime, parse_flag, parse_int, two_digit_code
 
 from .errors import bad
@@ -250,8 +255,8 @@ def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medin
 
 def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[str, dict[str, Any]]) -> None:
     """The ordering doctor as a staff row, with the title code read as GB/T 8561 (name never kept)."""
-    code = r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg")
-    raw = r.text(o.get("drord_dr_profttl"), f"{op}.drord_dr_profttl")
+    code = r.text(*_at(o, op, _STAFF["staff_code"]))
+    raw = r.text(*_at(o, op, _STAFF["profttl"]))
     title: str | None = None
     if raw is not None:
         title, understood = physician_title(raw)
@@ -270,8 +275,8 @@ def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[s
                    "the same doctor is sent with different titles; the first is kept")
         return
     staff[code] = {"staff_code": code, "staff_name": None, "role": "医师", "fixmedins_code": medins_id,
-                   "dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
-                   "dept_name": r.text(o.get("drord_dept_name"), f"{op}.drord_dept_name"), "profttl": title}
+                   "dept_code": r.text(*_at(o, op, _STAFF["dept_code"])),
+                   "dept_name": r.text(*_at(o, op, _STAFF["dept_name"])), "profttl": title}
 
 
 def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> str | None:
@@ -305,6 +310,21 @@ def _visit_type(med_type: str | None, med_mdtrt_type: str | None, fixmedins_type
 
 
 _SCEN = re.compile(r"^[1-9]$")
+
+
+def _names(table: str) -> dict[str, tuple[str, ...]]:
+    return {c.name: interface_names(c) for c in TABLES[table].columns if interface_names(c)}
+
+
+#: canonical column → the 3101/3102 fields that carry it, from the one mapping (schema.national)
+_PAT, _ENC, _INST, _LINE, _STAFF, _DIAG, _OPRN = (
+    _names(t) for t in ("patients", "encounters", "institutions", "fee_lines", "staff", "diagnoses", "operations"))
+
+
+def _at(o: dict[str, Any], base: str, names: tuple[str, ...]) -> tuple[Any, str]:
+    """(value, path) of the first of ``names`` the object carries (else of the first name)."""
+    name = next((n for n in names if n in o), names[0])
+    return o.get(name), f"{base}.{name}"
 
 
 def map_request(data: dict[str, Any], default_task_id: str | None = None,
@@ -364,20 +384,20 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
         raise bad(f"{base}.patient_dtos", "必填字段缺失或为空（至少一名参保人）", "required: at least one patient")
     for pi, p in enumerate(pdtos):
         pp = f"{base}.patient_dtos[{pi}]"
-        psn_no = r.text(p.get("patn_id"), f"{pp}.patn_id", required=True)
+        psn_no = r.text(*_at(p, pp, _PAT["psn_no"]), required=True)
         assert psn_no is not None
-        r.text(p.get("patn_name"), f"{pp}.patn_name", echo=False)  # type-checked, never kept
-        gend = r.text(p.get("gend"), f"{pp}.gend")
+        r.text(*_at(p, pp, _PAT["psn_name"]), echo=False)  # type-checked, never kept
+        gend = r.text(*_at(p, pp, _PAT["gend"]))
         if gend not in ("1", "2", "0", "9"):
             if gend is not None:
                 r.warn(f"{pp}.gend", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
             else:
                 r.warn(f"{pp}.gend", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
             gend = "0"
-        brdy = r.when(p.get("brdy"), f"{pp}.brdy", with_time=False)
+        brdy = r.when(*_at(p, pp, _PAT["brdy"]), with_time=False)
         if brdy is None:
             r.warn(f"{pp}.brdy", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
-        poolarea = r.text(p.get("poolarea"), f"{pp}.poolarea")
+        poolarea = r.text(*_at(p, pp, _PAT["insu_admdvs"]))
         curr = r.text(p.get("curr_mdtrt_id"), f"{pp}.curr_mdtrt_id")
         encs_raw = p.get("fsi_encounter_dtos")
         if encs_raw is None and "encounterDtos" in p:
@@ -396,58 +416,58 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
         insutype_p: str | None = None
         for ei, e in enumerate(encs):
             ep = f"{pp}.fsi_encounter_dtos[{ei}]"
-            mdtrt_id = r.text(e.get("mdtrt_id"), f"{ep}.mdtrt_id", required=True)
+            mdtrt_id = r.text(*_at(e, ep, _ENC["mdtrt_id"]), required=True)
             assert mdtrt_id is not None
             if mdtrt_id in seen_enc:
                 raise bad(f"{ep}.mdtrt_id", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
             seen_enc.add(mdtrt_id)
             is_current = mdtrt_id == curr
-            medins_id = r.text(e.get("medins_id"), f"{ep}.medins_id", required=True)
+            medins_id = r.text(*_at(e, ep, _ENC["fixmedins_code"]), required=True)
             assert medins_id is not None
-            medins_admdvs = r.text(e.get("medins_admdvs"), f"{ep}.medins_admdvs")
-            medins_type = r.text(e.get("medins_type"), f"{ep}.medins_type")
-            medins_lv = r.text(e.get("medins_lv"), f"{ep}.medins_lv")
+            medins_admdvs = r.text(*_at(e, ep, _ENC["medins_admdvs"]))
+            medins_type = r.text(*_at(e, ep, _INST["fixmedins_type"]))
+            medins_lv = r.text(*_at(e, ep, _INST["medins_lv"]))
             if medins_id not in seen_inst:
                 kind = _institution_type(r, medins_type, medins_id, f"{ep}.medins_type")
                 # a pharmacy has no hospital grade: its absence is no gap (the level rules count it as 0)
                 level, hosp_lv = (0, None) if kind == "pharmacy" and medins_lv is None else \
                     _level(r, medins_lv, f"{ep}.medins_lv")
                 inst = {"fixmedins_code": medins_id,
-                        "fixmedins_name": r.text(e.get("medins_name"), f"{ep}.medins_name") or medins_id,
+                        "fixmedins_name": r.text(*_at(e, ep, _INST["fixmedins_name"])) or medins_id,
                         "fixmedins_type": kind, "medins_lv": level, "hosp_lv": hosp_lv,
                         "admdvs": medins_admdvs or poolarea or ""}
                 seen_inst[medins_id] = inst
                 rows["institutions"].append(inst)
-            med_type = r.text(e.get("med_type"), f"{ep}.med_type")
+            med_type = r.text(*_at(e, ep, _ENC["med_type"]))
             visit = _visit_type(med_type, r.text(e.get("med_mdtrt_type"), f"{ep}.med_mdtrt_type"),
                                 seen_inst[medins_id]["fixmedins_type"], trig)
             if visit is None:
                 visit = "outpatient"
                 r.warn(f"{ep}.med_type", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
-            adm = r.when(e.get("adm_date"), f"{ep}.adm_date", with_time=True)
-            dscg = r.when(e.get("dscg_date"), f"{ep}.dscg_date", with_time=True)
-            setl = r.when(e.get("setl_date"), f"{ep}.setl_date", with_time=True)
-            insutype = r.text(e.get("insutype"), f"{ep}.insutype")
+            adm = r.when(*_at(e, ep, _ENC["adm_time"]), with_time=True)
+            dscg = r.when(*_at(e, ep, _ENC["dscg_time"]), with_time=True)
+            setl = r.when(*_at(e, ep, _ENC["setl_time"]), with_time=True)
+            insutype = r.text(*_at(e, ep, _ENC["insutype"]))
             insutype_p = insutype_p or insutype
-            sumamt = r.fen(e.get("medfee_sumamt"), f"{ep}.medfee_sumamt")
-            ownpay = r.fen(e.get("ownpay_amt"), f"{ep}.ownpay_amt") or 0
+            sumamt = r.fen(*_at(e, ep, _ENC["medfee_sumamt_fen"]))
+            ownpay = r.fen(*_at(e, ep, _ENC["psn_pay_fen"])) or 0
             selfpay = r.fen(e.get("selfpay_amt"), f"{ep}.selfpay_amt") or 0
-            hifp = r.fen(e.get("hifp_payamt"), f"{ep}.hifp_payamt")
+            hifp = r.fen(*_at(e, ep, _ENC["fund_pay_fen"]))
             ma = r.fen(e.get("ma_amt"), f"{ep}.ma_amt") or 0
             enc: dict[str, Any] = {
                 "mdtrt_id": mdtrt_id, "psn_no": psn_no, "fixmedins_code": medins_id,
                 "med_type": med_type or {"inpatient": "21", "pharmacy": "41"}.get(visit, "11"),
                 "visit_type": visit, "adm_time": adm, "dscg_time": dscg,
-                "dept_code": r.text(e.get("adm_dept_codg"), f"{ep}.adm_dept_codg"),
-                "dept_name": r.text(e.get("adm_dept_name"), f"{ep}.adm_dept_name"),
-                "chfpdr_code": r.text(e.get("dr_codg"), f"{ep}.dr_codg"),
-                "dscg_maindiag_code": r.text(e.get("dscg_main_dise_codg"), f"{ep}.dscg_main_dise_codg"),
+                "dept_code": r.text(*_at(e, ep, _ENC["dept_code"])),
+                "dept_name": r.text(*_at(e, ep, _ENC["dept_name"])),
+                "chfpdr_code": r.text(*_at(e, ep, _ENC["chfpdr_code"])),
+                "dscg_maindiag_code": r.text(*_at(e, ep, _ENC["dscg_maindiag_code"])),
                 "psn_admdvs": poolarea or medins_admdvs or "", "medins_admdvs": medins_admdvs or poolarea or "",
-                "insutype": insutype or "", "dise_no": r.text(e.get("dise_no"), f"{ep}.dise_no"),
+                "insutype": insutype or "", "dise_no": r.text(*_at(e, ep, _ENC["dise_no"])),
                 "setl_id": None, "setl_time": setl,
                 "medfee_sumamt_fen": sumamt or 0,
                 "fund_pay_fen": hifp + ma if hifp is not None else max((sumamt or 0) - ownpay - selfpay, 0),
-                "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(e.get("dscg_way"), f"{ep}.dscg_way"),
+                "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(*_at(e, ep, _ENC["dscg_way"])),
             }
             setl_flag = r.text(e.get("out_setl_flag"), f"{ep}.out_setl_flag")
             if is_current:
@@ -490,30 +510,30 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 enc["setl_time"] = enc["dscg_time"] or max([enc["adm_time"], *[t for t in times if t]])
             for di, d in enumerate(r.objects(e.get("fsi_diagnose_dtos"), f"{ep}.fsi_diagnose_dtos", 200)):
                 dp = f"{ep}.fsi_diagnose_dtos[{di}]"
-                code = r.text(d.get("dise_codg"), f"{dp}.dise_codg")
+                code = r.text(*_at(d, dp, _DIAG["diag_code"]))
                 if code is None:
                     r.warn(f"{dp}.dise_codg", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
                     continue
-                main = r.flag(d.get("maindise_flag"), f"{dp}.maindise_flag")
+                main = r.flag(*_at(d, dp, _DIAG["maindiag_flag"]))
                 rows["diagnoses"].append({"mdtrt_id": mdtrt_id, "diag_code": code,
-                                          "diag_name": r.text(d.get("dise_name"), f"{dp}.dise_name"),
+                                          "diag_name": r.text(*_at(d, dp, _DIAG["diag_name"])),
                                           "maindiag_flag": 1 if main else 0,
-                                          "diag_type": r.text(d.get("inout_dise_type"), f"{dp}.inout_dise_type")})
+                                          "diag_type": r.text(*_at(d, dp, _DIAG["diag_type"]))})
             if enc["dscg_maindiag_code"] is None:
                 mains = [d["diag_code"] for d in rows["diagnoses"] if d["mdtrt_id"] == mdtrt_id and d["maindiag_flag"]]
                 enc["dscg_maindiag_code"] = mains[0] if mains else None
             for qi, q in enumerate(r.objects(e.get("fsi_operation_dtos"), f"{ep}.fsi_operation_dtos", 100)):
                 qp = f"{ep}.fsi_operation_dtos[{qi}]"
-                code = r.text(q.get("oprn_code"), f"{qp}.oprn_code")
+                code = r.text(*_at(q, qp, _OPRN["oprn_code"]))
                 if code is None:
                     r.warn(f"{qp}.oprn_code", "手术操作代码缺失，已忽略", "operation code missing; ignored")
                     continue
-                main = r.flag(q.get("main_oprn_flag"), f"{qp}.main_oprn_flag")
+                main = r.flag(*_at(q, qp, _OPRN["main_oprn_flag"]))
                 rows["operations"].append({"mdtrt_id": mdtrt_id, "oprn_code": code,
-                                           "oprn_name": r.text(q.get("oprn_name"), f"{qp}.oprn_name"),
+                                           "oprn_name": r.text(*_at(q, qp, _OPRN["oprn_name"])),
                                            "main_oprn_flag": None if main is None else int(main),
-                                           "oprn_time": r.when(q.get("oprn_date"), f"{qp}.oprn_date", True),
-                                           "oper_dr_code": r.text(q.get("oper_dr_code"), f"{qp}.oper_dr_code")})
+                                           "oprn_time": r.when(*_at(q, qp, _OPRN["oprn_time"]), True),
+                                           "oper_dr_code": r.text(*_at(q, qp, _OPRN["oper_dr_code"]))})
             rows["encounters"].append(enc)
             if is_current:
                 current_mdtrt.add(mdtrt_id)
@@ -530,16 +550,16 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
 
 def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | None,
            seen: set[str]) -> dict[str, Any] | None:
-    rx_id = r.text(o.get("rx_id"), f"{op}.rx_id", required=True)
+    rx_id = r.text(*_at(o, op, _LINE["line_id"]), required=True)
     assert rx_id is not None
     if rx_id in seen:
         raise bad(f"{op}.rx_id", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
     seen.add(rx_id)
-    code = r.text(o.get("hilist_code"), f"{op}.hilist_code", required=True)
+    code = r.text(*_at(o, op, _LINE["hilist_code"]), required=True)
     assert code is not None
-    cnt = r.milli(o.get("cnt"), f"{op}.cnt")
-    pric = r.fen(o.get("pric"), f"{op}.pric", price=True)
-    amt = r.fen(o.get("sumamt"), f"{op}.sumamt")
+    cnt = r.milli(*_at(o, op, _LINE["cnt_milli"]))
+    pric = r.fen(*_at(o, op, _LINE["pric_fen"]), price=True)
+    amt = r.fen(*_at(o, op, _LINE["amt_fen"]))
     if cnt is None:
         if pric and amt is not None:
             cnt = amt * 1000 // pric
@@ -556,31 +576,31 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     if pric is None:
         pric = amt * 1000 // cnt if cnt else 0
         r.warn(f"{op}.pric", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
-    chrg = _chrg_type(r.text(o.get("chrg_type"), f"{op}.chrg_type"), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
+    chrg = _chrg_type(r.text(*_at(o, op, _LINE["med_chrgitm_type"])), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
     if chrg is None:
         chrg = "14"
         r.warn(f"{op}.chrg_type", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
-    prd = r.integer(o.get("prd_days"), f"{op}.prd_days", 0, 10000)
-    selfpay = r.flag(o.get("self_paying_flag", o.get("selfpay_flag")), f"{op}.self_paying_flag")
-    when = (r.when(o.get("fee_ocur_time"), f"{op}.fee_ocur_time", True)
-            or r.when(o.get("drord_begn_date"), f"{op}.drord_begn_date", True))
+    prd = r.integer(*_at(o, op, _LINE["prd_days"]), 0, 10000)
+    selfpay = r.flag(*_at(o, op, _LINE["selfpay_flag"]))
+    when = (r.when(*_at(o, op, _LINE["fee_ocur_time"][:1]), True)
+            or r.when(*_at(o, op, _LINE["fee_ocur_time"][1:]), True))
     return {
         "line_id": rx_id, "mdtrt_id": mdtrt_id, "hilist_code": code,
-        "hilist_name": r.text(o.get("hilist_name"), f"{op}.hilist_name") or r.text(o.get("hosplist_name"), f"{op}.hosplist_name") or code,
-        "med_chrgitm_type": chrg, "cnt_milli": cnt, "unit": r.text(o.get("spec_unt"), f"{op}.spec_unt"),
+        "hilist_name": r.text(*_at(o, op, _LINE["hilist_name"])) or r.text(o.get("hosplist_name"), f"{op}.hosplist_name") or code,
+        "med_chrgitm_type": chrg, "cnt_milli": cnt, "unit": r.text(*_at(o, op, _LINE["unit"])),
         "pric_fen": pric, "amt_fen": amt,
-        "bilg_dr_code": r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg"),
-        "bilg_dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
-        "acord_dept_code": r.text(o.get("acord_dept_codg"), f"{op}.acord_dept_codg"),
+        "bilg_dr_code": r.text(*_at(o, op, _LINE["bilg_dr_code"])),
+        "bilg_dept_code": r.text(*_at(o, op, _LINE["bilg_dept_code"])),
+        "acord_dept_code": r.text(*_at(o, op, _LINE["acord_dept_code"])),
         "fee_ocur_time": when or adm,
         "drug_trac_codg": _trace_field(r, o, op),
-        "trdn_flag": None if (t := r.flag(o.get("trdn_flag"), f"{op}.trdn_flag")) is None else int(t),
-        "spec": r.text(o.get("spec"), f"{op}.spec"),
+        "trdn_flag": None if (t := r.flag(*_at(o, op, _LINE["trdn_flag"]))) is None else int(t),
+        "spec": r.text(*_at(o, op, _LINE["spec"])),
         "prd_days": prd,
         "daily_dose_milli": None, "dose_unit": None,
         "selfpay_flag": None if selfpay is None else int(selfpay),
         "refund_flag": 0, "init_line_id": None,
-        "drord_bhvr": r.text(o.get("drord_bhvr"), f"{op}.drord_bhvr"),
+        "drord_bhvr": r.text(*_at(o, op, _LINE["drord_bhvr"])),
     }
 
 
@@ -588,7 +608,7 @@ def _trace_field(r: _Reader, o: dict[str, Any], op: str) -> str | None:
     """All box codes of one order as one comma-separated field, the representation ingest reads and
     the engine splits into boxes (engine.prepare.split_trace_codes): ``drug_trac_codg`` (which may
     itself list several) plus the 3505-style ``drugtracinfo[].drug_trac_codg``."""
-    codes = [c for c in (r.text(o.get("drug_trac_codg"), f"{op}.drug_trac_codg"),) if c]
+    codes = [c for c in (r.text(*_at(o, op, _LINE["drug_trac_codg"])),) if c]
     for i, t in enumerate(r.objects(o.get("drugtracinfo"), f"{op}.drugtracinfo", MAX_BOXES)):
         code = r.text(t.get("drug_trac_codg"), f"{op}.drugtracinfo[{i}].drug_trac_codg")
         if code:
