@@ -25,7 +25,14 @@ from medaudit.schema.codes import (
     MEDINS_CLASS_TYPE,
     MEDINS_TYPE_PATTERN,
 )
-from medaudit.schema.money import FEN_PER_YUAN, MILLI_PER_UNIT, MONEY_LIMIT, PRICE_COLUMNS, QTY_LIMIT
+from medaudit.schema.money import (
+    FEN_PER_YUAN,
+    MILLI_PER_UNIT,
+    MONEY_LIMIT,
+    PRICE_COLUMNS,
+    QTY_LIMIT,
+    precision_reason,
+)
 from medaudit.schema.values import YEAR_RANGE, lit, sql_datetime, sql_flag, sql_number, sql_two_digit_code
 from medaudit.settings import title_roles
 
@@ -189,7 +196,7 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
             else:
                 v = f"(CASE WHEN abs({d}) < {limit} AND {sd} = round({sd}) THEN ({sd})::BIGINT END)"
             what = "数值" if col.kind == "int" else ("金额" if col.kind == "fen" else "数量")
-            frac = "不是整数 / not an integer" if mult == 1 else "小数位超过2位 / more than 2 decimal places"
+            frac = "不是整数 / not an integer" if mult == 1 else precision_reason(2)
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || "
                         f"{lit('不是有效' + what + '或超出范围 / not a valid number or out of range')} "
                         f"WHEN {raw} IS NOT NULL AND abs({d}) >= {limit} THEN {bad} || '超出范围 / out of range' "

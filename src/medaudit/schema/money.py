@@ -39,9 +39,14 @@ def _scaled(value: Any, scale: int, limit: int, *, rounded: bool, what: str) -> 
     exact = d * scale
     whole = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if whole != exact and not rounded:
-        digits = len(str(scale)) - 1
-        raise ValueError(f"{what}小数位超过{digits}位 / more than {digits} decimal places: {shown(value)}")
+        raise ValueError(f"{precision_reason(len(str(scale)) - 1, what)}: {shown(value)}")
     return int(whole)
+
+
+def precision_reason(digits: int, what: str = "") -> str:
+    """The one wording of an over-precise value (ingest's quarantine reason, the API's warning, a pack
+    problem)."""
+    return f"{what}最多 {digits} 位小数 / at most {digits} decimal places"
 
 
 def yuan_to_fen(value: Any, *, price: bool = False) -> int:
@@ -49,9 +54,10 @@ def yuan_to_fen(value: Any, *, price: bool = False) -> int:
     return _scaled(value, FEN_PER_YUAN, MONEY_LIMIT, rounded=price, what="单价" if price else "金额")
 
 
-def units_to_milli(value: Any) -> int:
-    """A quantity in natural units → thousandths, rounded half up."""
-    return _scaled(value, MILLI_PER_UNIT, QTY_LIMIT, rounded=True, what="数量")
+def units_to_milli(value: Any, *, exact: bool = False) -> int:
+    """A quantity in natural units → thousandths, rounded half up (``exact``: finer digits refused,
+    as a knowledge pack's doses are)."""
+    return _scaled(value, MILLI_PER_UNIT, QTY_LIMIT, rounded=not exact, what="数量")
 
 
 def fen_to_yuan(fen: int) -> Decimal:
