@@ -261,7 +261,7 @@ def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[s
     if raw is not None:
         title, understood = physician_title(raw)
         if not understood:
-            r.warn(f"{op}.drord_dr_profttl", f"医师职称代码无法识别：{raw[:10]!r}（应为专业技术职务代码231–235等，"
+            r.warn(f"{op}.{_STAFF['profttl'][0]}", f"医师职称代码无法识别：{raw[:10]!r}（应为专业技术职务代码231–235等，"
                                                "或职务级别1–5），按未知处理",
                    f"unknown drord_dr_profttl {raw[:10]!r} (GB/T 8561 title 231-235 or level 1-5); treated as unknown")
     if code is None:
@@ -271,7 +271,7 @@ def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[s
         if known["profttl"] is None:
             known["profttl"] = title
         elif title is not None and title != known["profttl"]:
-            r.warn(f"{op}.drord_dr_profttl", f"同一医师{code[:20]}的职称代码前后不一致，以先出现的为准",
+            r.warn(f"{op}.{_STAFF['profttl'][0]}", f"同一医师{code[:20]}的职称代码前后不一致，以先出现的为准",
                    "the same doctor is sent with different titles; the first is kept")
         return
     staff[code] = {"staff_code": code, "staff_name": None, "role": "医师", "fixmedins_code": medins_id,
@@ -390,13 +390,13 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
         gend = r.text(*_at(p, pp, _PAT["gend"]))
         if gend not in ("1", "2", "0", "9"):
             if gend is not None:
-                r.warn(f"{pp}.gend", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
+                r.warn(f"{pp}.{_PAT['gend'][0]}", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
             else:
-                r.warn(f"{pp}.gend", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
+                r.warn(f"{pp}.{_PAT['gend'][0]}", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
             gend = "0"
         brdy = r.when(*_at(p, pp, _PAT["brdy"]), with_time=False)
         if brdy is None:
-            r.warn(f"{pp}.brdy", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
+            r.warn(f"{pp}.{_PAT['brdy'][0]}", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
         poolarea = r.text(*_at(p, pp, _PAT["insu_admdvs"]))
         curr = r.text(p.get("curr_mdtrt_id"), f"{pp}.curr_mdtrt_id")
         encs_raw = p.get("fsi_encounter_dtos")
@@ -419,7 +419,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             mdtrt_id = r.text(*_at(e, ep, _ENC["mdtrt_id"]), required=True)
             assert mdtrt_id is not None
             if mdtrt_id in seen_enc:
-                raise bad(f"{ep}.mdtrt_id", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
+                raise bad(f"{ep}.{_ENC['mdtrt_id'][0]}", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
             seen_enc.add(mdtrt_id)
             is_current = mdtrt_id == curr
             medins_id = r.text(*_at(e, ep, _ENC["fixmedins_code"]), required=True)
@@ -428,10 +428,10 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             medins_type = r.text(*_at(e, ep, _INST["fixmedins_type"]))
             medins_lv = r.text(*_at(e, ep, _INST["medins_lv"]))
             if medins_id not in seen_inst:
-                kind = _institution_type(r, medins_type, medins_id, f"{ep}.medins_type")
+                kind = _institution_type(r, medins_type, medins_id, f"{ep}.{_INST['fixmedins_type'][0]}")
                 # a pharmacy has no hospital grade: its absence is no gap (the level rules count it as 0)
                 level, hosp_lv = (0, None) if kind == "pharmacy" and medins_lv is None else \
-                    _level(r, medins_lv, f"{ep}.medins_lv")
+                    _level(r, medins_lv, f"{ep}.{_INST['medins_lv'][0]}")
                 inst = {"fixmedins_code": medins_id,
                         "fixmedins_name": r.text(*_at(e, ep, _INST["fixmedins_name"])) or medins_id,
                         "fixmedins_type": kind, "medins_lv": level, "hosp_lv": hosp_lv,
@@ -443,7 +443,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                                 seen_inst[medins_id]["fixmedins_type"], trig)
             if visit is None:
                 visit = "outpatient"
-                r.warn(f"{ep}.med_type", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
+                r.warn(f"{ep}.{_ENC['med_type'][0]}", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
             adm = r.when(*_at(e, ep, _ENC["adm_time"]), with_time=True)
             dscg = r.when(*_at(e, ep, _ENC["dscg_time"]), with_time=True)
             setl = r.when(*_at(e, ep, _ENC["setl_time"]), with_time=True)
@@ -499,10 +499,10 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             if adm is None:
                 if times:
                     enc["adm_time"] = min(times)
-                    r.warn(f"{ep}.adm_date", "入院/就诊时间不可用，以最早医嘱时间代替",
+                    r.warn(f"{ep}.{_ENC['adm_time'][0]}", "入院/就诊时间不可用，以最早医嘱时间代替",
                            "adm_date unusable; the earliest order time is used")
                 else:
-                    raise bad(f"{ep}.adm_date", "必填字段缺失或无法识别（就诊时间）", "required: adm_date")
+                    raise bad(f"{ep}.{_ENC['adm_time'][0]}", "必填字段缺失或无法识别（就诊时间）", "required: adm_date")
             for line in rows["fee_lines"]:
                 if line["mdtrt_id"] == mdtrt_id and line["fee_ocur_time"] is None:
                     line["fee_ocur_time"] = enc["adm_time"]
@@ -512,7 +512,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 dp = f"{ep}.fsi_diagnose_dtos[{di}]"
                 code = r.text(*_at(d, dp, _DIAG["diag_code"]))
                 if code is None:
-                    r.warn(f"{dp}.dise_codg", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
+                    r.warn(f"{dp}.{_DIAG['diag_code'][0]}", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
                     continue
                 main = r.flag(*_at(d, dp, _DIAG["maindiag_flag"]))
                 rows["diagnoses"].append({"mdtrt_id": mdtrt_id, "diag_code": code,
@@ -526,7 +526,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 qp = f"{ep}.fsi_operation_dtos[{qi}]"
                 code = r.text(*_at(q, qp, _OPRN["oprn_code"]))
                 if code is None:
-                    r.warn(f"{qp}.oprn_code", "手术操作代码缺失，已忽略", "operation code missing; ignored")
+                    r.warn(f"{qp}.{_OPRN['oprn_code'][0]}", "手术操作代码缺失，已忽略", "operation code missing; ignored")
                     continue
                 main = r.flag(*_at(q, qp, _OPRN["main_oprn_flag"]))
                 rows["operations"].append({"mdtrt_id": mdtrt_id, "oprn_code": code,
@@ -553,7 +553,7 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     rx_id = r.text(*_at(o, op, _LINE["line_id"]), required=True)
     assert rx_id is not None
     if rx_id in seen:
-        raise bad(f"{op}.rx_id", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
+        raise bad(f"{op}.{_LINE['line_id'][0]}", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
     seen.add(rx_id)
     code = r.text(*_at(o, op, _LINE["hilist_code"]), required=True)
     assert code is not None
@@ -563,23 +563,23 @@ def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | Non
     if cnt is None:
         if pric and amt is not None:
             cnt = amt * 1000 // pric
-            r.warn(f"{op}.cnt", "数量不可用，按金额/单价推算", "cnt unusable; derived from sumamt / pric")
+            r.warn(f"{op}.{_LINE['cnt_milli'][0]}", "数量不可用，按金额/单价推算", "cnt unusable; derived from sumamt / pric")
         else:
-            r.warn(f"{op}.cnt", "数量不可用，该明细未参与审核", "cnt unusable; this order was not audited")
+            r.warn(f"{op}.{_LINE['cnt_milli'][0]}", "数量不可用，该明细未参与审核", "cnt unusable; this order was not audited")
             return None
     if amt is None:
         if pric is None:
-            r.warn(f"{op}.sumamt", "金额与单价均不可用，该明细未参与审核", "sumamt and pric unusable; order not audited")
+            r.warn(f"{op}.{_LINE['amt_fen'][0]}", "金额与单价均不可用，该明细未参与审核", "sumamt and pric unusable; order not audited")
             return None
         amt = cnt * pric // 1000
-        r.warn(f"{op}.sumamt", "金额不可用，按数量×单价计算", "sumamt unusable; computed as cnt × pric")
+        r.warn(f"{op}.{_LINE['amt_fen'][0]}", "金额不可用，按数量×单价计算", "sumamt unusable; computed as cnt × pric")
     if pric is None:
         pric = amt * 1000 // cnt if cnt else 0
-        r.warn(f"{op}.pric", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
+        r.warn(f"{op}.{_LINE['pric_fen'][0]}", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
     chrg = _chrg_type(r.text(*_at(o, op, _LINE["med_chrgitm_type"])), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
     if chrg is None:
         chrg = "14"
-        r.warn(f"{op}.chrg_type", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
+        r.warn(f"{op}.{_LINE['med_chrgitm_type'][0]}", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
     prd = r.integer(*_at(o, op, _LINE["prd_days"]), 0, 10000)
     selfpay = r.flag(*_at(o, op, _LINE["selfpay_flag"]))
     when = (r.when(*_at(o, op, _LINE["fee_ocur_time"][:1]), True)

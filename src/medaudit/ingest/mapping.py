@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,25 +59,23 @@ def header_index(table: Table) -> dict[str, Target]:
         if k and k not in idx:
             idx[k] = Target(col, scaled, prio)
 
+    def add_names(names: Iterable[tuple[str, tuple[str, ...]]], band: int) -> None:
+        for col, spellings in names:
+            for i, name in enumerate(spellings):
+                add(name, col, False, band + i)
+
     # priority bands: canonical name, national names (in spec order), 3101 interface names, join-derived
     # national names (schema.national), full zh, aliases, bare zh
-    for col in table.columns:
+    cols = table.columns
+    for col in cols:
         add(col.name, col.name, True, 0)
-    for col in table.columns:
-        for i, nat in enumerate(col.national):
-            add(nat, col.name, False, 10 + i)
-    for col in table.columns:
-        for i, nat in enumerate(col.interface):
-            add(nat, col.name, False, 20 + i)
-    for extra_col, nats in JOIN_DERIVED.get(table.name, {}).items():
-        for i, nat in enumerate(nats):
-            add(nat, extra_col, False, 30 + i)
-    for col in table.columns:
+    add_names(((c.name, c.national) for c in cols), 10)
+    add_names(((c.name, c.interface) for c in cols), 20)
+    add_names(JOIN_DERIVED.get(table.name, {}).items(), 30)
+    for col in cols:
         add(col.zh, col.name, True, 40)
-    for col in table.columns:
-        for i, alias in enumerate(col.aliases):
-            add(alias, col.name, False, 50 + i)
-    for col in table.columns:
+    add_names(((c.name, c.aliases) for c in cols), 50)
+    for col in cols:
         add(_PAREN_TAIL.sub("", col.zh), col.name, False, 70)
     return idx
 
