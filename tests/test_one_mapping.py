@@ -24,7 +24,14 @@ from medaudit.ingest import ingest
 from medaudit.ingest.mapping import match_header
 from medaudit.schema import TABLES
 from medaudit.schema.money import units_text, units_to_milli, yuan_number, yuan_text, yuan_to_fen
-from medaudit.schema.national import CENTRE_TABLES, centre_layout, interface_names, national_columns
+from medaudit.schema.national import (
+    CENTRE_TABLES,
+    DTO_COLUMNS,
+    centre_layout,
+    dto_columns,
+    interface_names,
+    national_columns,
+)
 from medaudit.schema.values import (
     format_date,
     lit,
@@ -212,3 +219,15 @@ def test_national_export_ingest_export_is_byte_identical(region: dict[str, pa.Ta
     amounts = [row.split(",")[header.index("det_item_fee_sumamt")] for row in fee[1:]]
     assert all(a.count(".") == 1 and len(a.split(".")[1]) == 2 for a in amounts)  # yuan, two decimals
     assert any(a.startswith("-") for a in amounts)  # refunds travel as negative yuan
+
+
+def test_openapi_models_document_the_fields_the_mapping_reads() -> None:
+    from medaudit.api import models
+
+    for name in DTO_COLUMNS:
+        fields = getattr(models, name).model_fields
+        for _, col in dto_columns(name):
+            for field in interface_names(col):
+                assert field in fields, (name, field)
+                assert col.zh in (fields[field].description or ""), (name, field)
+    assert models.OrderDTO.model_fields[interface_names(TABLES["fee_lines"].column("line_id"))[0]].is_required()

@@ -12,20 +12,13 @@ import pyarrow as pa
 
 from medaudit.export import national_text
 from medaudit.schema import TABLES
-from medaudit.schema.national import interface_field
+from medaudit.schema.national import dto_columns, interface_field
 
 _LEVEL_CODE = {3: "12", 2: "13", 1: "14", 0: "11"}
 
 
-#: canonical columns sent in each DTO (the field names come from schema.national)
-ENCOUNTER_COLUMNS = ("mdtrt_id", "fixmedins_code", "medins_admdvs", "adm_time", "dscg_time", "setl_time",
-                     "dscg_maindiag_code", "med_type", "insutype", "dept_code", "dept_name", "chfpdr_code", "dise_no",
-                     "dscg_way", "medfee_sumamt_fen", "fund_pay_fen", "psn_pay_fen")
-ORDER_COLUMNS = ("line_id", "hilist_code", "hilist_name", "med_chrgitm_type", "cnt_milli", "pric_fen", "amt_fen", "unit",
-                 "bilg_dr_code", "bilg_dept_code", "fee_ocur_time", "prd_days", "drug_trac_codg", "trdn_flag",
-                 "drord_bhvr", "selfpay_flag")
-DIAGNOSIS_COLUMNS = ("diag_code", "diag_name", "maindiag_flag", "diag_type")
-OPERATION_COLUMNS = ("oprn_code", "oprn_name", "main_oprn_flag", "oprn_time", "oper_dr_code")
+ENCOUNTER_COLUMNS, ORDER_COLUMNS, DIAGNOSIS_COLUMNS, OPERATION_COLUMNS = (
+    tuple(c.name for _, c in dto_columns(d, own=True)) for d in ("EncounterDTO", "OrderDTO", "DiagnoseDTO", "OperationDTO"))
 _TIME, _TIME_ALSO = TABLES["fee_lines"].column("fee_ocur_time").interface[:2]
 
 
@@ -79,7 +72,7 @@ def request_for(tables: dict[str, pa.Table], mdtrt_id: str, history: list[str] |
                 {"setl_list_oprn_id": f"{mid}-{i}", **_dto("operations", o, OPERATION_COLUMNS)}
                 for i, o in enumerate(x for x in oprns if x["mdtrt_id"] == mid)],
         })
-    p = _dto("patients", patient, ("psn_no", "psn_name", "gend", "brdy", "insu_admdvs"))
+    p = _dto("patients", patient, tuple(c.name for _, c in dto_columns("PatientDTO")))
     return {
         "syscode": "MEDAUDIT-DEMO", "task_id": task_id or f"T-{mdtrt_id}", "trig_scen": trig_scen,
         "patient_dtos": [{

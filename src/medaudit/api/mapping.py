@@ -426,12 +426,12 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             assert medins_id is not None
             medins_admdvs = r.text(*_at(e, ep, _ENC["medins_admdvs"]))
             medins_type = r.text(*_at(e, ep, _INST["fixmedins_type"]))
-            medins_lv = r.text(*_at(e, ep, _INST["medins_lv"]))
+            medins_lv = r.text(*_at(e, ep, _INST["hosp_lv"]))
             if medins_id not in seen_inst:
                 kind = _institution_type(r, medins_type, medins_id, f"{ep}.{_INST['fixmedins_type'][0]}")
                 # a pharmacy has no hospital grade: its absence is no gap (the level rules count it as 0)
                 level, hosp_lv = (0, None) if kind == "pharmacy" and medins_lv is None else \
-                    _level(r, medins_lv, f"{ep}.{_INST['medins_lv'][0]}")
+                    _level(r, medins_lv, f"{ep}.{_INST['hosp_lv'][0]}")
                 inst = {"fixmedins_code": medins_id,
                         "fixmedins_name": r.text(*_at(e, ep, _INST["fixmedins_name"])) or medins_id,
                         "fixmedins_type": kind, "medins_lv": level, "hosp_lv": hosp_lv,

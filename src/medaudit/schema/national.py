@@ -48,6 +48,33 @@ CONSTANT_FIELDS: dict[str, str] = {"refd_setl_flag": "0", "vali_flag": "1"}
 CANONICAL_HEADER: frozenset[tuple[str, str]] = frozenset({("fee_lines", "unit")})
 
 
+#: the canonical columns each 3101/3102 DTO carries (``api.dto`` writes them, ``api.mapping`` reads
+#: them, ``api.models`` documents them), by the DTO names of DOMAIN.md §3.2; the field names are the
+#: columns' interface names. Fields with no canonical column (trig_scen, out_setl_flag, ma_amt …) are
+#: 3101-only and stay in the API modules.
+DTO_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "PatientDTO": ("patients", ("psn_no", "psn_name", "gend", "brdy", "insu_admdvs")),
+    "EncounterDTO": ("encounters", (
+        "mdtrt_id", "fixmedins_code", "institutions.fixmedins_name", "medins_admdvs", "institutions.fixmedins_type",
+        "institutions.hosp_lv", "adm_time", "dscg_time", "setl_time", "dscg_maindiag_code", "med_type", "insutype",
+        "dept_code", "dept_name", "chfpdr_code", "dise_no", "dscg_way", "medfee_sumamt_fen", "fund_pay_fen",
+        "psn_pay_fen")),
+    "OrderDTO": ("fee_lines", (
+        "line_id", "hilist_code", "hilist_name", "med_chrgitm_type", "cnt_milli", "pric_fen", "amt_fen", "unit", "spec",
+        "bilg_dr_code", "bilg_dept_code", "acord_dept_code", "fee_ocur_time", "prd_days", "drug_trac_codg",
+        "trdn_flag", "drord_bhvr", "selfpay_flag", "staff.dept_name", "staff.profttl")),
+    "DiagnoseDTO": ("diagnoses", ("diag_code", "diag_name", "maindiag_flag", "diag_type")),
+    "OperationDTO": ("operations", ("oprn_code", "oprn_name", "main_oprn_flag", "oprn_time", "oper_dr_code")),
+}
+
+
+def dto_columns(dto: str, *, own: bool = False) -> list[tuple[str, Column]]:
+    """(table, spec) of the columns a DTO carries (``own``: only those of its own table)."""
+    source, refs = DTO_COLUMNS[dto]
+    cols = [ref_column(source, ref) for ref in refs]
+    return [(t, c) for t, c in cols if t == source or not own]
+
+
 def ref_column(source: str, ref: str) -> tuple[str, Column]:
     """``"column"`` / ``"table.column"`` of a layout → (table, its spec)."""
     table, _, name = ref.rpartition(".")
