@@ -231,3 +231,18 @@ def test_openapi_models_document_the_fields_the_mapping_reads() -> None:
                 assert field in fields, (name, field)
                 assert col.zh in (fields[field].description or ""), (name, field)
     assert models.OrderDTO.model_fields[interface_names(TABLES["fee_lines"].column("line_id"))[0]].is_required()
+
+
+def test_one_encoding_detector_for_exports_and_downloads(tmp_path: Path) -> None:
+    from medaudit.ingest.readers import decode_text
+    from medaudit.knowledge.codes import read_code_table
+
+    text = "代码,名称\nA01.000,伤寒\n"
+    for enc in ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"):
+        assert decode_text(text.encode(enc)) == text, enc
+    mixed = "代码,名称\n".encode() + "A01.000,伤寒\n".encode("gbk")  # a GBK file edited in a UTF-8 tool
+    assert decode_text(mixed) == text
+    with pytest.raises(ValueError, match="第2行"):
+        decode_text(b"code,name\n\xff\xfe\xfa,x\n")
+    (tmp_path / "zd.csv").write_bytes(("诊断代码,诊断名称\n" + "A01.000,伤寒\n").encode("gbk"))
+    assert read_code_table(tmp_path / "zd.csv") == [("A01.000", "伤寒")]

@@ -1,7 +1,10 @@
 """Canonical tables → the national centre-table exports a bureau holds (MDTRT_D, SETL_D, FEE_LIST_D,
 SETL_LIST_DIAG_D, SETL_LIST_OPRN_D), CSV in GBK/GB18030 with national field names and money in yuan.
 
-This is the shape `medaudit ingest` is built for; exporting synthetic regions in it lets the demo and
+Field names come from the one national mapping (medaudit.schema.national: the column specs'
+``national`` names and the centre-table layout), values through schema.money / schema.values, so what
+is written here is exactly what ingest and api.mapping read back. This is the shape `medaudit ingest`
+is built for; exporting synthetic regions in it lets the demo and
 the tests exercise the path a real user takes first. Institution and staff master data are written
 in the documented canonical CSV layout (docs/ingest.md).
 """
