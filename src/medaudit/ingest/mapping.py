@@ -16,15 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medaudit.schema import TABLES, Table
-from medaudit.schema.national import JOIN_DERIVED
+from medaudit.schema.national import CENTRE_TABLES, JOIN_DERIVED
 
 #: national centre tables (DOMAIN.md §3.7) and the canonical table each feeds
 NATIONAL_TABLES: dict[str, str] = {
-    "setl_list_diag_d": "diagnoses",
-    "setl_list_oprn_d": "operations",
-    "fee_list_d": "fee_lines",
-    "mdtrt_d": "encounters",
-    "setl_d": "settlements",
+    name.lower(): "settlements" if name == "SETL_D" else source for name, (source, _) in CENTRE_TABLES.items()
 }
 
 #: required columns ingest can derive (validate.DERIVED), not counted when guessing a file's table
