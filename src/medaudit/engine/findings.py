@@ -19,7 +19,7 @@ from medaudit.engine.compile import ENC_COLUMNS
 from medaudit.engine.prepare import EPOCH
 from medaudit.rules.loader import RuleBase
 from medaudit.rules.model import CORE_COLUMNS, Instance, Template
-from medaudit.schema.money import yuan_text
+from medaudit.schema.money import units_text, yuan_text
 
 _EPOCH = dt.date.fromisoformat(EPOCH)
 
@@ -94,7 +94,7 @@ def _display(name: str, value: Any) -> tuple[str, Any]:
     if name.endswith("_dn"):
         return name[:-3] + "_date", (_EPOCH + dt.timedelta(days=int(value))).isoformat()
     if name.endswith("_milli"):
-        return name[:-6], f"{value / 1000:g}"
+        return name[:-6], units_text(int(value))
     return name, value
 
 
