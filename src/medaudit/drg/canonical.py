@@ -120,8 +120,8 @@ def group_backend(backend: Backend, grouper: Grouper, workers: int | None = None
         "procs": op_codes.cast(pa.list_(pa.string())),
     })
     res = group_table(grouper, inputs, workers)
-    main_dx = pc.list_element(pc.fill_null(inputs.column("dx"), pa.scalar([None], pa.list_(pa.string()))), 0)
-    main_proc = pc.list_element(pc.fill_null(inputs.column("procs"), pa.scalar([None], pa.list_(pa.string()))), 0)
+    main_dx = pa.array([d[0] if d else None for d in dx_lists], pa.string())
+    main_proc = pa.array([p[0] if p else None for p in op_codes.to_pylist()], pa.string())
     sec = pa.array([d[1:] for d in dx_lists], pa.list_(pa.string()))
     cols = [ids, stays.column("psn_no"), stays.column("fixmedins_code"), stays.column("adm_dn").cast(pa.int64()),
             stays.column("dscg_dn").cast(pa.int64()), main_dx, main_proc, sec,
