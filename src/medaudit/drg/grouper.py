@@ -267,5 +267,23 @@ class Grouper:
             return DrgResult(None, None, UNGROUPED, FAIL, R_NOT_IN_MDC, f"主诊断{main}不在任何MDC的主诊表内")
         return DrgResult(None, None, UNGROUPED, FAIL, R_NO_ADRG, "不符合任何MDC/ADRG的入组条件")
 
+    def drivers(self, adrg: str | None, drg: str, dx: Sequence[str]) -> list[tuple[str, str]]:
+        """The secondary diagnoses that put the stay in ``drg`` by its MCC/CC split, as
+        (code, "MCC" | "CC"); empty for an `always` DRG. These are what 高套编码 review looks at."""
+        split = next((sp for d, sp in self._drgs.get(adrg or "", ()) if d == drg), "always")
+        if split == "always" or len(dx) < 2:
+            return []
+        cce = self.tables.cce.get(dx[0])
+        out: list[tuple[str, str]] = []
+        for x in dict.fromkeys(dx[1:]):
+            for level, table in (("MCC", self.tables.mcc), ("CC", self.tables.cc)):
+                if level == "CC" and split == "mcc":
+                    continue
+                t = table.get(x)
+                if t is not None and not (cce and cce == t):
+                    out.append((x, level))
+                    break
+        return out
+
     def drg_name(self, drg: str) -> str | None:
         return self.tables.drg_names.get(drg)
