@@ -102,3 +102,25 @@ def _group_dataset(src: str, out: Path, engine: str):  # type: ignore[no-untyped
     if failure:
         raise InputError(failure)
     return groups
+
+
+def print_dataset_mix(folder: Path) -> None:
+    """The group mix of a canonical folder's stays (for `medaudit demo`); a notice without the tables."""
+    from medaudit.drg.canonical import group_backend
+    from medaudit.drg.service import default_grouper
+    from medaudit.engine.backends import get_backend
+    from medaudit.engine.batch import canonical_inputs
+    from medaudit.engine.runner import load_claims
+
+    try:
+        grouper = default_grouper()
+    except InputError as exc:
+        console.print(f"[yellow]未分组 / no DRG grouping: {exc}[/]")
+        return
+    backend = get_backend("duckdb")
+    try:
+        load_claims(backend, canonical_inputs(str(folder)))
+        groups = group_backend(backend, grouper)
+    finally:
+        backend.close()
+    print_mix(groups)

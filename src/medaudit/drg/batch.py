@@ -1,9 +1,10 @@
 """Grouping many stays at once: Arrow in, Arrow out, over one or more processes.
 
-The grouping itself is per-stay Python over precomputed set look-ups (:mod:`medaudit.drg.grouper`);
-measured against the table-driven alternative in SQL (a join per ADRG term and a window per MDC
-step), it is faster and it is engine-independent by construction: the engines only supply the
-rows (:func:`stays_query`), so DuckDB, SQLite and Spark give identical groups.
+The grouping itself is per-stay Python over precomputed set look-ups (:mod:`medaudit.drg.grouper`).
+It is engine-independent by construction: the engines only supply the rows
+(:mod:`medaudit.drg.canonical`), so DuckDB, SQLite and Spark give identical groups. A SQL form (a
+join per ADRG term, first-match windows per MDC step) was not built; the Python form already meets
+the throughput target, and first-match ordering over 376 ADRGs is awkward to keep exact in SQL.
 """
 
 from __future__ import annotations
