@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     #: professional-title code prefix -> staff role, over the GB/T 8561 defaults in schema/codes.py
     #: (JSON in the environment, e.g. MEDAUDIT_STAFF_TITLE_ROLES='{"27": "医师"}')
     staff_title_roles: dict[str, str] = {}
+    #: the region's DRG relative weights, CSV ``drg,weight`` (None: the illustrative table, docs/drg.md)
+    drg_weights: Path | None = None
+    #: the region's DRG base rate, fen per weight point (illustrative default: 10,000 yuan)
+    drg_base_rate_fen: int = 1_000_000
 
 
 @lru_cache(maxsize=1)

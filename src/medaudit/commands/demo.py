@@ -84,6 +84,9 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
     rate = audited.lines / audited.seconds if audited.seconds else 0
     console.print(f"审核 {audited.lines:,} 行明细，用时 {audited.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
                   f"疑点 {audited.findings.num_rows:,} 条")
+    from medaudit.commands.drg import print_dataset_mix
+
+    print_dataset_mix(canonical)  # 住院病例 DRG 病组构成 / group mix of the region's stays
 
     console.rule("[bold]4/4 与注入标注一致性核对 / consistency check against the labels")
     scores = evaluate(audited.findings, result.labels)

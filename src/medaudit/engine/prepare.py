@@ -179,7 +179,13 @@ def _trace_source(dialect: str) -> str:
     return compile_sql(TRACE_SOURCE, dialect, what="预处理 trace_boxes")
 
 
-def derive_tables(backend: Backend) -> None:
-    """Relations computed outside SQL, before the prepared SQL relations: ``trace_boxes``."""
+def derive_tables(backend: Backend, drg: bool = False) -> None:
+    """Relations computed outside SQL, before the prepared SQL relations: ``trace_boxes``, and the
+    DRG groups (``drg_groups``, ``drg_cc``; see medaudit.drg.relations) when ``drg`` (a rule reads them)."""
     lines = backend.query(_trace_source(backend.dialect))
     backend.refill("trace_boxes", split_trace_codes(lines))
+    if drg:
+        from medaudit.drg.relations import derive_relations
+
+        for name, table in derive_relations(backend).items():
+            backend.refill(name, table)

@@ -85,10 +85,14 @@ def load_claims(backend: Backend, claims: Mapping[str, pa.Table | list[Path]]) -
             backend.register_parquet(name, data)
     # derived from fee_lines by prepare(); registered empty now so every query can be planned
     backend.register("trace_boxes", TRACE_BOXES_SCHEMA.empty_table())
+    from medaudit.drg.relations import empty_relations
+
+    for name, table in empty_relations().items():  # filled by prepare() when a rule reads them
+        backend.register(name, table)
 
 
 def prepare(backend: Backend, compiled: CompiledRuleSet) -> None:
-    derive_tables(backend)
+    derive_tables(backend, drg=any("drg_groups" in q or "drg_cc" in q for q in compiled.sql.values()))
     for name, sql in compiled.prepared:
         backend.materialize(name, sql)
 
