@@ -19,7 +19,7 @@ IDS = [f"{c.template}:{sum(1 for d in CASES[:k] if d.template == c.template)}" f
 def test_scope_names_every_template_and_few_are_out() -> None:
     assert set(SCOPE) == set(load_templates()), set(SCOPE) ^ set(load_templates())
     out = {t: why for t, why in SCOPE.items() if why is not None}
-    assert len(out) <= 4, sorted(out)
+    assert len(out) <= len(SCOPE) // 4, sorted(out)  # at most a quarter, each with its reason
     assert all(len(why) > 20 for why in out.values())  # each exclusion states its reason
     # every in-scope template has golden cases to agree with
     assert all((GOLDEN_DIR / f"{t}.yaml").exists() and load_cases(t) for t in IN_SCOPE)

@@ -361,4 +361,9 @@ SCOPE: dict[str, str | None] = {
     "low_standard_admission": "encounter-level: fee shares of a whole stay; only the low-standard templates (scheme only) reach them",
     "dq_master_missing": "data quality of the tables (missing master rows), not a claim rule; generated tables are complete",
     "dq_trace_count": "data quality of the 追溯码 field (code count vs quantity); the generator writes one code per box",
+    # the DRG rules read the grouper's output (medaudit.drg, its own golden cases); restating CHS-DRG
+    # grouping here would be a second grouper, not a second statement of the rules
+    "drg_split_admission": "reads the stays' ADRG from the CHS-DRG grouper (medaudit.drg), which the checker does not restate",
+    "drg_ungroupable": "the grouper's own status (无法入组/歧义): tested by the grouper's golden cases, not restated here",
+    "drg_cc_unsupported": "reads the MCC/CC that split the stay's DRG from the grouper, which the checker does not restate",
 }
