@@ -15,6 +15,7 @@ import pytest
 
 from medaudit.knowledge import default_knowledge
 from medaudit.synth import SCHEMES, SynthResult, write
+from medaudit.synth.boundary import BOUNDARY_SCHEMES
 
 LIMITS = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 
@@ -202,22 +203,74 @@ def check(w: World, lab: dict[str, Any]) -> None:  # noqa: C901 - one branch per
     assert amount == expected, (vt, amount, expected)
 
 
+def threshold_offset(w: World, lab: dict[str, Any]) -> int:
+    """How far the labelled line (or stay) is from its rule's parameter: value − N."""
+    vt, e = lab["violation_type"], w.enc[lab["mdtrt_id"]]
+    if vt == "abnormal_los":
+        return (e["dscg_time"].date() - e["adm_time"].date()).days - 60
+    if vt == "split_admission":
+        prev = [s for s in w.by_psn[e["psn_no"]] if s["visit_type"] == "inpatient" and s is not e
+                and s["fixmedins_code"] == e["fixmedins_code"] and s["adm_time"] < e["adm_time"]
+                and s["dscg_time"].date() <= e["adm_time"].date()]
+        gap = min((e["adm_time"].date() - s["dscg_time"].date()).days for s in prev)
+        return 16 - gap if gap > 0 else 1  # gap 15 (and 0, a same-day readmission) is over; 16 is the near-miss
+    ln = w.lines[lab["line_id"]]
+    d, it = w.drug(ln), w.item(ln)
+    if vt == "drug_over_days":
+        assert d
+        return int(ln["prd_days"]) - (d["max_days"] or LIMITS[e["visit_type"]])
+    if vt == "drug_max_dose":
+        assert d
+        return int(ln["daily_dose_milli"]) - int(d["max_daily_dose_milli"])
+    if vt == "over_price":
+        assert it
+        return int(ln["pric_fen"]) - int(it[f"price_cap_lv{max(w.inst[e['fixmedins_code']]['medins_lv'], 1)}_fen"])
+    assert vt == "item_over_freq" and it, vt
+    day = ln["fee_ocur_time"].date()
+    units = sum(o["cnt_milli"] for o in w.by_enc[e["mdtrt_id"]]
+                if o["hilist_code"] == ln["hilist_code"] and o["fee_ocur_time"].date() == day) // 1000
+    return units - int(it["max_per_day"])
+
+
 def test_every_label_is_present_in_the_data(region: SynthResult) -> None:
     w = World(region)
     labels = region.labels.to_pylist()
-    kinds = Counter(lab["violation_type"] for lab in labels)
-    assert len(kinds) >= len(SCHEMES) - 3, sorted(set(SCHEMES) - set(kinds))
-    for lab in labels:
+    must = [lab for lab in labels if lab["kind"] != "near_miss"]
+    kinds = Counter(lab["violation_type"] for lab in must)
+    types = set(SCHEMES) - BOUNDARY_SCHEMES
+    assert len(kinds) >= len(types) - 3, sorted(types - set(kinds))
+    for lab in must:
         check(w, lab)
-    # one injection per encounter (decomposed charges label each component line)
-    per_enc = {(lab["mdtrt_id"], lab["violation_type"]) for lab in labels}
+    # one injection per encounter (decomposed charges label each component line), except co-occurrences
+    per_enc = {(lab["mdtrt_id"], lab["violation_type"]) for lab in must if lab["kind"] != "co_occurring"}
     assert len({m for m, _ in per_enc}) == len(per_enc)
+    co = defaultdict(set)
+    for lab in must:
+        if lab["kind"] == "co_occurring":
+            co[lab["mdtrt_id"]].add(lab["violation_type"])
+    assert len(co) >= 20 and all(len(t) == 2 for t in co.values()), co
+
+
+def test_near_misses_sit_at_the_threshold_and_boundaries_just_over(region: SynthResult, stay_region: SynthResult) -> None:
+    seen: Counter[tuple[str, str, int]] = Counter()
+    for res in (region, stay_region):
+        w = World(res)
+        for lab in res.labels.to_pylist():
+            if lab["kind"] in ("near_miss", "boundary"):
+                seen[(lab["kind"], lab["violation_type"], threshold_offset(w, lab))] += 1
+    kinds = {(k, t) for k, t, _ in seen}
+    for t in ("drug_over_days", "drug_max_dose", "over_price", "item_over_freq", "abnormal_los", "split_admission"):
+        assert ("near_miss", t) in kinds and ("boundary", t) in kinds, t
+    assert {off for k, _, off in seen if k == "near_miss"} <= {0, -1}
+    assert {off for k, _, off in seen if k == "boundary"} == {1}
+    assert sum(n for (k, _, off), n in seen.items() if k == "near_miss" and off == 0) >= 50
 
 
 def test_rare_encounter_types_are_present(stay_region: SynthResult) -> None:
     w = World(stay_region)
-    labels = stay_region.labels.to_pylist()
-    assert {lab["violation_type"] for lab in labels} == {"abnormal_los", "after_death", "low_standard_admission"}
+    labels = [lab for lab in stay_region.labels.to_pylist() if lab["kind"] != "near_miss"]
+    assert {lab["violation_type"] for lab in labels} == {"abnormal_los", "after_death", "low_standard_admission",
+                                                         "split_admission"}
     for lab in labels:
         check(w, lab)
 
@@ -234,8 +287,14 @@ def test_rule_engine_finds_exactly_the_labels(which: str, request: pytest.Fixtur
     res = run_batch(str(tmp_path), default_knowledge(), load_rulebase([NATIONAL_PACK]), engine="duckdb")
     f = res.findings.to_pylist()
     got = Counter((r["rule_id"], r["mdtrt_id"], r["line_id"], r["amount_fen"]) for r in f)
-    want = Counter((r["violation_type"], r["mdtrt_id"], r["line_id"], r["amount_fen"]) for r in region.labels.to_pylist())
+    labels = region.labels.to_pylist()
+    want = Counter((r["violation_type"], r["mdtrt_id"], r["line_id"], r["amount_fen"]) for r in labels
+                   if r["kind"] != "near_miss")
     assert got == want
+    # near-misses sit at a threshold: no finding of their type on their line (or encounter)
+    near = {(r["violation_type"], r["mdtrt_id"], r["line_id"]) for r in labels if r["kind"] == "near_miss"}
+    assert len(near) >= 10
+    assert not near & {(r["rule_id"], r["mdtrt_id"], r["line_id"]) for r in f}
 
 
 @pytest.mark.parametrize("vtype", ["drug_gender", "split_admission"])

@@ -48,18 +48,27 @@ def synth_cmd(
         paths = write(result, stage.path, fmt)
         stage.counts.update({**result.summary()["counts"], "labels": result.labels.num_rows, "seed": seed,
                              "format": fmt})
-    by_type = Counter(result.labels.column("violation_type").to_pylist())
+    from medaudit.synth.boundary import BOUNDARY_SCHEMES
+
+    by_type: Counter[str] = Counter()
+    near: Counter[str] = Counter()
     amounts: Counter[str] = Counter()
-    for t, a in zip(result.labels.column("violation_type").to_pylist(),
-                    result.labels.column("amount_fen").to_pylist(), strict=True):
-        amounts[t] += a
+    for lab in result.labels.to_pylist():
+        if lab["kind"] == "near_miss":  # at a threshold: must not fire, not a violation
+            near[lab["violation_type"]] += 1
+            continue
+        by_type[lab["violation_type"]] += 1
+        amounts[lab["violation_type"]] += lab["amount_fen"]
     summary = result.summary() | {"out": str(out), "files": [p.name for p in paths],
-                                  "labels_by_type": dict(sorted(by_type.items()))}
+                                  "labels_by_type": dict(sorted(by_type.items())),
+                                  "near_misses_by_type": dict(sorted(near.items()))}
     if as_json:
         print_json(summary)
         return
     print_table("合成数据 / generated tables", ["表 / table", "行数 / rows"],
                 [(k, f"{v:,}") for k, v in summary["counts"].items()])
-    rows = [(k, SCHEMES[k].zh, by_type.get(k, 0), f"{amounts.get(k, 0) / 100:,.2f}") for k in SCHEMES]
-    print_table("注入违规 / injected violations", ["类型 / type", "名称", "标注 / labels", "金额(元) / amount"], rows)
+    rows = [(k, SCHEMES[k].zh, by_type.get(k, 0), near.get(k, 0), f"{amounts.get(k, 0) / 100:,.2f}")
+            for k in SCHEMES if k not in BOUNDARY_SCHEMES]
+    print_table("注入违规 / injected violations",
+                ["类型 / type", "名称", "标注 / labels", "阈值处近似(不应报) / near-misses", "金额(元) / amount"], rows)
     console.print(f"输出 / written to [bold]{out}[/] ({fmt}); 标注 / labels: labels.parquet ({result.labels.num_rows})")

@@ -9,6 +9,7 @@ Public API::
 See docs/synth.md.
 """
 
+from . import boundary  # noqa: F401 - registers the near-miss / boundary / co-occurrence schemes (after the types)
 from .generate import LABEL_SCHEMA, TABLE_NAMES, SynthConfig, SynthResult, generate, write
 from .schemes import SCHEMES, Scheme, scheme
 

@@ -1,21 +1,63 @@
-"""An encounter-local reference check of docs/rule-semantics.md, used to keep clean data clean.
+"""A plain-Python reference statement of docs/rule-semantics.md, used to keep clean data clean.
 
-Every clinical template is run through :func:`findings` before it is stamped out, and every
-line-level injection is checked to produce exactly the one finding it is labelled with. Cross-encounter
-rules (stays, history look-backs, traceability codes across encounters) are enforced structurally by
-the scheduler and the schemes instead.
+Every clinical template is run through :func:`findings` (encounter-local rules) before it is stamped
+out, and every line-level injection is checked to produce exactly the findings it is labelled with;
+while generating, cross-encounter rules (stays, history look-backs, traceability codes across
+encounters) are enforced structurally by the scheduler and the schemes. :func:`region_findings`
+states those too, over a whole region's tables; it is what tests/synth/test_checker_agrees.py runs
+on every golden case of the templates in :data:`SCOPE` (and on generated regions), so the oracle is
+checked against the golden cases rather than trusted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from medaudit.engine.prepare import TRACE_SEPARATORS
 
 from .kb import KB, Drug, Item
 
 #: drug_over_days defaults by visit type (rule params in docs/rule-semantics.md)
 DAYS_LIMIT = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 DISCHARGE_DAYS = 7
+LOOKBACK_DAYS = 90  # drug_second_line
+MIN_PARTS = 2  # decomposed_charge
+MAX_LOS_DAYS = 60  # abnormal_los
+MAX_GAP_DAYS = 15  # split_admission
+
+
+@dataclass(frozen=True)
+class Params:
+    """The rule parameters the checker reads (the templates' defaults unless a case overrides one)."""
+
+    days_limit: dict[str, int] = field(default_factory=lambda: dict(DAYS_LIMIT))
+    discharge_days: int = DISCHARGE_DAYS
+    lookback_days: int = LOOKBACK_DAYS
+    min_parts: int = MIN_PARTS
+    max_los_days: int = MAX_LOS_DAYS
+    max_gap_days: int = MAX_GAP_DAYS
+
+    @classmethod
+    def of(cls, template: str, given: dict[str, int]) -> Params:
+        """The parameters of one rule instance (``given`` are that template's overrides)."""
+        if template == "drug_over_days":
+            days = {vt: int(given.get(f"{vt}_days", n)) for vt, n in DAYS_LIMIT.items()}
+            return cls(days_limit=days, discharge_days=int(given.get("discharge_days", DISCHARGE_DAYS)))
+        if template == "drug_second_line":
+            return cls(lookback_days=int(given.get("lookback_days", LOOKBACK_DAYS)))
+        if template == "decomposed_charge":
+            return cls(min_parts=int(given.get("min_parts", MIN_PARTS)))
+        if template == "abnormal_los":
+            return cls(max_los_days=int(given.get("max_los_days", MAX_LOS_DAYS)))
+        if template == "split_admission":
+            return cls(max_gap_days=int(given.get("max_gap_days", MAX_GAP_DAYS)))
+        return cls()
+
+
+DEFAULTS = Params()
 
 
 @dataclass
@@ -61,25 +103,31 @@ def age_at(brdy: int, day: int) -> int:
     return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
 
 
-def drug_days_limit(drug: Drug, visit_type: str) -> int:
-    if drug.max_days is not None:
+def drug_days_limit(drug: Drug | None, visit_type: str, params: Params | None = None) -> int:
+    if drug is not None and drug.max_days is not None:
         return drug.max_days
-    return DISCHARGE_DAYS if visit_type == "inpatient" else DAYS_LIMIT[visit_type]
+    p = params or DEFAULTS
+    return p.discharge_days if visit_type == "inpatient" else p.days_limit[visit_type]
 
 
-def findings(kb: KB, ctx: Ctx, lines: list[Line]) -> set[tuple[str, int]]:
+def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> set[tuple[str, int]]:
     """(violation_type, seq of the offending line) for every encounter-local rule."""
     out: set[tuple[str, int]] = set()
     order = sorted(lines, key=lambda x: (x.t, x.seq))
     paid = [ln for ln in order if not ln.selfpay]
     ages: dict[int, int] = {}
+    uncatalogued: set[str] = set()
     for ln in paid:
         age = ages.get(ln.day)
         if age is None:
             age = ages[ln.day] = age_at(ctx.brdy, ln.day)
         d, it = ln.drug, ln.item
-        if d is None and it is None and ln.ctype != "08":
+        if d is None and it is None and ln.ctype != "08" and ln.code not in uncatalogued:
+            uncatalogued.add(ln.code)  # one finding per code and encounter, on its first line
             out.add(("not_in_catalogue", ln.seq))
+        if _is_drug(ln) and ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1") \
+                and ln.prd_days > drug_days_limit(d, ctx.visit_type, params):
+            out.add(("drug_over_days", ln.seq))
         if d is not None:
             if d.gender and ctx.gend in ("1", "2") and ctx.gend != d.gender and not kb.gender_exempt(ln.code):
                 out.add(("drug_gender", ln.seq))
@@ -93,15 +141,10 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line]) -> set[tuple[str, int]]:
                 out.add(("drug_visit_type", ln.seq))
             if d.max_dose is not None and ln.dose is not None and ln.dose > d.max_dose and ln.dose_unit == d.dose_unit:
                 out.add(("drug_max_dose", ln.seq))
-            if ln.prd_days is not None and (ctx.visit_type != "inpatient" or ln.drord == "1") \
-                    and ln.prd_days > drug_days_limit(d, ctx.visit_type):
-                out.add(("drug_over_days", ln.seq))
             if ctx.visit_type == "chronic" and ctx.dise_no in kb.chronic and d.prefix not in kb.chronic[ctx.dise_no]:
                 out.add(("chronic_drug_scope", ln.seq))
-            if d.second_line and not any(
-                o.drug is not None and o.drug.drug_class == d.drug_class and not o.drug.second_line and o.day <= ln.day
-                for o in paid
-            ) and not ctx.extra.get("first_line_history", {}).get(d.drug_class or ""):
+            if d.second_line and not _first_line_before(ln, order, params.lookback_days) \
+                    and not ctx.extra.get("first_line_history", {}).get(d.drug_class or ""):
                 out.add(("drug_second_line", ln.seq))
         if it is not None:
             if it.gender and ctx.gend in ("1", "2") and ctx.gend != it.gender and not kb.gender_exempt(ln.code):
@@ -112,49 +155,28 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line]) -> set[tuple[str, int]]:
             if it.indications and not any(g.startswith(p) for g in ctx.diags for p in it.indications) or it.depts and ln.dept not in it.depts and ctx.dept not in it.depts:
                 out.add(("item_indication", ln.seq))
     # pairs on the same day
+    # (the earlier line of a pair may be self-paid; the later, reported one may not)
     by_day: dict[int, list[Line]] = {}
-    for ln in paid:
+    for ln in order:
         by_day.setdefault(ln.day, []).append(ln)
-    for day_lines in by_day.values():
-        drugs = [ln for ln in day_lines if ln.drug is not None]
+    for all_day in by_day.values():
+        day_lines = [ln for ln in all_day if not ln.selfpay]
+        drugs = [ln for ln in all_day if _is_drug(ln)]
         for j, b in enumerate(drugs):
+            if b.selfpay:
+                continue
             for a in drugs[:j]:
-                assert a.drug is not None and b.drug is not None
-                if a.drug.ingredient and a.drug.ingredient == b.drug.ingredient and a.drug.prefix != b.drug.prefix:
+                if a.drug is not None and b.drug is not None and a.drug.ingredient \
+                        and a.drug.ingredient == b.drug.ingredient and a.drug.prefix != b.drug.prefix:
                     out.add(("drug_duplicate", b.seq))
                 if kb.contraindicated(a.code, b.code):
                     out.add(("drug_contraindication", b.seq))
-        # frequency per (item, day)
-        units: dict[str, int] = {}
-        for ln in day_lines:
-            if ln.item is not None and ln.item.max_per_day is not None:
-                units[ln.item.prefix] = units.get(ln.item.prefix, 0) + ln.cnt
-        for ln in day_lines:
-            if ln.item is not None and ln.item.max_per_day is not None and units[ln.item.prefix] > ln.item.max_per_day * 1000:
-                last = [x for x in day_lines if x.item is not None and x.item.prefix == ln.item.prefix][-1]
-                out.add(("item_over_freq", last.seq))
-        # decomposed: >= 2 distinct components of a panel billed the same day without the panel
-        rels = kb.relations
-        sides = [(ln, kb.rel_sides(ln.code)) for ln in day_lines]
-        panels_here = {rels[k].code_a for _, (a_s, _b) in sides for k in a_s if rels[k].relation == "decomposed"}
-        comp_lines: dict[str, dict[int, set[str]]] = {}
-        for ln, (_a, b_s) in sides:
-            for k in b_s:
-                if rels[k].relation == "decomposed":
-                    comp_lines.setdefault(rels[k].code_a, {}).setdefault(ln.seq, set()).add(rels[k].code_b)
-        for panel, by_line in comp_lines.items():
-            if panel in panels_here:
-                continue
-            if len(set().union(*by_line.values())) >= 2:
-                for seq in by_line:
-                    out.add(("decomposed_charge", seq))
-    enc_units: dict[str, int] = {}
-    for ln in paid:
-        if ln.item is not None and ln.item.max_per_encounter is not None:
-            enc_units[ln.item.prefix] = enc_units.get(ln.item.prefix, 0) + ln.cnt
-    for ln in paid:
-        if ln.item is not None and ln.item.max_per_encounter is not None and enc_units[ln.item.prefix] > ln.item.max_per_encounter * 1000:
+        # frequency per (item, day): the line on which the running count first exceeds the limit
+        for ln in _first_over(day_lines, lambda it: it.max_per_day):
             out.add(("item_over_freq", ln.seq))
+        out |= {("decomposed_charge", seq) for seq in _decomposed(kb, all_day, params.min_parts)}
+    for ln in _first_over(paid, lambda it: it.max_per_encounter):
+        out.add(("item_over_freq", ln.seq))
     rels = kb.relations
     a_side: dict[int, list[Line]] = {}
     for ln in paid:
@@ -165,10 +187,178 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line]) -> set[tuple[str, int]]:
         for k in kb.rel_sides(b.code)[1]:
             if k in a_side and any(a is not b and (rels[k].time_window_day is False or a.day == b.day) for a in a_side[k]):
                 out.add(("duplicate_charge", b.seq))
-    seen: dict[str, Line] = {}
-    for ln in order:
-        if ln.trac:
-            if ln.trac in seen and not (seen[ln.trac].trdn and ln.trdn):
-                out.add(("duplicate_trace_code", ln.seq))
-            seen.setdefault(ln.trac, ln)
+    out |= {("duplicate_trace_code", seq) for seq in trace_repeats(order)}
     return out
+
+
+DRUG_TYPES = ("09", "10", "11")
+
+
+def _is_drug(ln: Line) -> bool:
+    """A drug line: matched to the drug catalogue, or billed under a drug charge type."""
+    return ln.drug is not None or ln.ctype in DRUG_TYPES
+
+
+def _decomposed(kb: KB, day: list[Line], min_parts: int) -> set[int]:
+    """分解收费 on one day: a paid component line of a panel, when ``min_parts`` distinct components
+    (each line counted under its longest matching component prefix) of that panel are billed that
+    day and no line matching the panel's prefix came before it (time, seq)."""
+    rels = kb.relations
+    comp: dict[int, dict[str, str]] = {}  # seq -> panel -> longest component prefix
+    for ln in day:
+        if ln.selfpay:
+            continue
+        for k in kb.rel_sides(ln.code)[1]:
+            r = rels[k]
+            if r.relation == "decomposed":
+                best = comp.setdefault(ln.seq, {}).get(r.code_a)
+                if best is None or (-len(r.code_b), r.code_b) < (-len(best), best):
+                    comp[ln.seq][r.code_a] = r.code_b
+    parts: dict[str, set[str]] = {}
+    for by_panel in comp.values():
+        for panel, c in by_panel.items():
+            parts.setdefault(panel, set()).add(c)
+    out: set[int] = set()
+    for ln in day:
+        for panel in comp.get(ln.seq, {}):
+            if len(parts[panel]) >= min_parts and not any(
+                    o.code.startswith(panel) and (o.t, o.seq) < (ln.t, ln.seq) for o in day):
+                out.add(ln.seq)
+    return out
+
+
+def _first_over(lines: list[Line], limit: Callable[[Item], int | None]) -> list[Line]:
+    """Per item, the line (in time, seq order) whose running count first exceeds ``limit`` units."""
+    run: dict[str, int] = {}
+    out: list[Line] = []
+    for ln in lines:
+        it = ln.item
+        n = None if it is None else limit(it)
+        if it is None or n is None:
+            continue
+        before = run.get(it.prefix, 0)
+        run[it.prefix] = before + ln.cnt
+        if before <= n * 1000 < run[it.prefix]:
+            out.append(ln)
+    return out
+
+
+def _first_line_before(ln: Line, lines: list[Line], lookback_days: int) -> bool:
+    """Whether a first-line drug of the class was used before ``ln`` (time, seq) within the look-back;
+    self-paid uses count. A drug without a class has no first-line peer."""
+    d = ln.drug
+    assert d is not None
+    if d.drug_class is None:
+        return False
+    return any(o.drug is not None and o.drug.drug_class == d.drug_class and not o.drug.second_line
+               and (o.t, o.seq) < (ln.t, ln.seq) and ln.day - o.day <= lookback_days for o in lines)
+
+
+def trace_repeats(lines: list[Line]) -> set[int]:
+    """Seqs of lines re-selling a box code: every box of a line is one sale; a later whole-box sale
+    of a code sold before repeats it, a later split (拆零) sale repeats it only once the box was sold
+    whole. Self-paid lines count as sold but are not findings."""
+    seen: dict[str, bool] = {}  # code -> sold whole at least once
+    out: set[int] = set()
+    for ln in sorted(lines, key=lambda x: (x.t, x.seq)):
+        if not ln.trac:
+            continue
+        for code in (c for c in re.split(TRACE_SEPARATORS, ln.trac.strip()) if c):
+            if code in seen and (not ln.trdn or seen[code]) and not ln.selfpay:
+                out.add(ln.seq)
+            seen[code] = seen.get(code, False) or not ln.trdn
+    return out
+
+
+@dataclass
+class Visit:
+    """One encounter as the checker sees it: who, in what context, which lines."""
+
+    key: str
+    psn: str
+    ctx: Ctx
+    lines: list[Line]
+    inst: str = ""
+    adm: int = 0  # date ordinals: admission (visit) day, discharge day, settlement day
+    dscg: int | None = None  # None: a stay not yet discharged
+    setl: int = 0
+    die: int | None = None  # the patient's date of death
+
+    @property
+    def end(self) -> float:
+        """Last day of the encounter (an open stay never ends)."""
+        return float("inf") if self.dscg is None else self.dscg
+
+
+#: rules whose statement spans encounters: the region check recomputes them over all lines
+CROSS_ENCOUNTER = ("drug_second_line", "duplicate_trace_code")
+
+
+def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str, int]]:
+    """(violation_type, visit key, seq) over a whole region: the encounter-local rules of
+    :func:`findings` per visit, plus the look-back of 限二线用药 over the patient's history (every
+    encounter, any institution) and 重复追溯码 over every sale in the region."""
+    out: set[tuple[str, str, int]] = set()
+    owner: dict[int, str] = {}
+    by_psn: dict[str, list[Line]] = {}
+    for v in visits:
+        for ln in v.lines:
+            owner[ln.seq] = v.key
+        by_psn.setdefault(v.psn, []).extend(v.lines)
+        out |= {(t, v.key, seq) for t, seq in findings(kb, v.ctx, v.lines, params) if t not in CROSS_ENCOUNTER}
+    for v in visits:
+        history = by_psn[v.psn]
+        for ln in v.lines:
+            d = ln.drug
+            if d is not None and d.second_line and not ln.selfpay \
+                    and not _first_line_before(ln, history, params.lookback_days):
+                out.add(("drug_second_line", v.key, ln.seq))
+    every = [ln for v in visits for ln in v.lines]
+    out |= {("duplicate_trace_code", owner[seq], seq) for seq in trace_repeats(every)}
+    return out | {(t, key, -1) for t, key in stay_findings(visits, params)}
+
+
+def stay_findings(visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str]]:
+    """(violation_type, visit key) of the encounter-level rules: dates of visits and stays only."""
+    out: set[tuple[str, str]] = set()
+    stays: dict[str, list[Visit]] = {}
+    for v in visits:
+        if v.die is not None and v.adm > v.die:
+            out.add(("after_death", v.key))
+        if v.ctx.visit_type == "inpatient":
+            stays.setdefault(v.psn, []).append(v)
+            if v.dscg is not None and v.dscg - v.adm > params.max_los_days:
+                out.add(("abnormal_los", v.key))
+    for own in stays.values():
+        own.sort(key=lambda s: (s.adm, s.key))
+        for j, b in enumerate(own):
+            # 同时住院: overlaps an earlier-admitted stay by at least one day (touching stays do not)
+            if any(a.adm < b.end and b.adm < a.end for a in own[:j]):
+                out.add(("concurrent_stay", b.key))
+            # 分解住院: readmitted to the same institution 0..max_gap days after the previous discharge
+            prev = [a for a in own[:j] if a.inst == b.inst]
+            if prev and prev[-1].dscg is not None and 0 <= b.adm - prev[-1].dscg <= params.max_gap_days:
+                out.add(("split_admission", b.key))
+    for v in visits:
+        # 住院期间门诊: settled strictly inside a stay (not on its admission or discharge day)
+        if v.ctx.visit_type != "inpatient" and any(s.adm < v.setl < s.end for s in stays.get(v.psn, [])):
+            out.add(("outpatient_during_stay", v.key))
+    return out
+
+
+#: Which rule templates the checker states. ``None``: in scope — the checker must agree with every
+#: golden case of the template (tests/synth/test_checker_agrees.py). A string: out of scope, with the
+#: reason; the generator then keeps such labels right by construction (scheduler and schemes), and
+#: tests/synth/test_labels.py checks each label against the tables independently.
+SCOPE: dict[str, str | None] = {
+    **{t: None for t in (
+        "not_in_catalogue", "drug_gender", "drug_age", "drug_indication", "drug_level", "drug_visit_type",
+        "drug_max_dose", "drug_over_days", "chronic_drug_scope", "drug_second_line", "item_gender",
+        "over_price", "item_indication", "drug_duplicate", "drug_contraindication", "item_over_freq",
+        "decomposed_charge", "duplicate_charge", "duplicate_trace_code", "outpatient_during_stay",
+        "concurrent_stay", "split_admission", "abnormal_los", "after_death")},
+    "guidance_remote": "encounter-level: institution status and insured region; the scheduler never sends a remote patient to a guidance-period institution",
+    "low_standard_admission": "encounter-level: fee shares of a whole stay; only the low-standard templates (scheme only) reach them",
+    "dq_master_missing": "data quality of the tables (missing master rows), not a claim rule; generated tables are complete",
+    "dq_trace_count": "data quality of the 追溯码 field (code count vs quantity); the generator writes one code per box",
+}

@@ -40,6 +40,8 @@ LABEL_SCHEMA = pa.schema([
     pa.field("line_id", pa.string()),
     pa.field("amount_fen", pa.int64(), nullable=False),
     pa.field("note", pa.string()),
+    #: violation | boundary | co_occurring (must fire) | near_miss (must not fire): see synth/boundary.py
+    pa.field("kind", pa.string(), nullable=False),
 ])
 
 
@@ -216,7 +218,11 @@ def schedule(w: World, cfg: SynthConfig) -> dict[str, np.ndarray]:
     spsn = psn[ip][o]
     q = np.flatnonzero(vt != VT["inpatient"])
     pos = np.searchsorted(skey, psn[q] * 10_000_000 + day[q], side="right") - 1
-    clash = (pos >= 0) & (spsn[np.maximum(pos, 0)] == psn[q]) & (day[q] <= send[np.maximum(pos, 0)])
+    if len(ip):
+        at = np.maximum(pos, 0)
+        clash = (pos >= 0) & (spsn[at] == psn[q]) & (day[q] <= send[at])
+    else:  # a tiny region may have no stay at all: nothing can clash
+        clash = np.zeros(len(q), dtype=bool)
     ok = np.ones(len(psn), dtype=bool)
     ok[q[clash]] = False
     psn, vt, day, tmpl, los = psn[ok], vt[ok], day[ok], tmpl[ok], los[ok]
@@ -490,7 +496,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     tables = {k: conform(v, k) for k, v in tables.items()}
     # labels
     lid = line_id.to_numpy(zero_copy_only=False)
-    rows_t, rows_m, rows_l, rows_a, rows_n = [], [], [], [], []
+    rows_t, rows_m, rows_l, rows_a, rows_n, rows_k = [], [], [], [], [], []
     for lb in w.labels:
         if lb.basis == "fund_pay":
             amount = int(fund[lb.enc])
@@ -504,8 +510,10 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         rows_l.append(None if lb.line < 0 else str(lid[lb.line]))
         rows_a.append(amount)
         rows_n.append(lb.note)
+        rows_k.append(lb.kind)
     labels = pa.table({"violation_type": rows_t, "mdtrt_id": rows_m, "line_id": pa.array(rows_l, pa.string()),
-                       "amount_fen": pa.array(rows_a, pa.int64()), "note": rows_n}, schema=LABEL_SCHEMA)
+                       "amount_fen": pa.array(rows_a, pa.int64()), "note": rows_n, "kind": rows_k},
+                      schema=LABEL_SCHEMA)
     if labels.num_rows:
         labels = labels.sort_by([("mdtrt_id", "ascending"), ("line_id", "ascending"), ("violation_type", "ascending")])
     return tables, labels
@@ -592,6 +600,7 @@ def _staff(w: World) -> pa.Table:
 
 def generate(config: SynthConfig) -> SynthResult:
     """Generate one synthetic region with labelled injected violations (deterministic for a seed)."""
+    from . import boundary  # noqa: F401 - registers the near-miss, boundary and co-occurrence schemes
     from .schemes import SCHEMES, run_schemes
 
     if config.patients < 10 or config.months < 1:

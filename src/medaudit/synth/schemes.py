@@ -131,7 +131,7 @@ def _as_line(w: World, x: XLine, gi: int) -> Line:
 
 
 def _try(w: World, e: int, xs: list[XLine], expect: list[tuple[str, int]], amounts: list[int], note: str,
-         history: dict[str, bool] | None = None) -> bool:
+         history: dict[str, bool] | None = None, kind: str = "violation") -> bool:
     """Add lines ``xs`` if the encounter then shows exactly the expected findings (index into xs)."""
     base = w.n_clean + len(w.xlines)
     new = [_as_line(w, x, base + k) for k, x in enumerate(xs)]
@@ -145,7 +145,7 @@ def _try(w: World, e: int, xs: list[XLine], expect: list[tuple[str, int]], amoun
     gis = [w.add_line(x) for x in xs]
     w.used[e] = True
     for (vt, k), amt in zip(expect, amounts, strict=True):
-        w.label(vt, e, gis[k], amt, note=note)
+        w.label(vt, e, gis[k], amt, note=note, kind=kind)
     return True
 
 

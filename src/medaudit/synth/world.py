@@ -40,6 +40,9 @@ class Label:
     basis: str  # 'fixed' | 'fund_pay' | 'fund_pay_los'
     note: str
     arg: int = 0
+    #: 'violation'; 'boundary' (just over a threshold), 'co_occurring' (with another type in the
+    #: encounter): both must fire; 'near_miss' (at a threshold): must NOT fire
+    kind: str = "violation"
 
 
 @dataclass
@@ -291,8 +294,8 @@ class World:
         return s
 
     def label(self, vtype: str, e: int, line: int = -1, amount: int | None = None, basis: str = "fixed",
-              note: str = "", arg: int = 0) -> None:
-        self.labels.append(Label(vtype, e, line, amount, basis, note, arg))
+              note: str = "", arg: int = 0, kind: str = "violation") -> None:
+        self.labels.append(Label(vtype, e, line, amount, basis, note, arg, kind))
 
     def line_amount(self, x: XLine) -> int:
         a = (abs(x.cnt) * x.pric + 500) // 1000
