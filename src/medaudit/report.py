@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import xlsxwriter
 
 from medaudit.schema.codes import VISIT_TYPE_ZH
+from medaudit.schema.money import yuan_number, yuan_text
 
 #: default number of findings in the Excel detail sheet (largest amounts first)
 DETAIL_ROWS = 10_000
@@ -47,10 +48,6 @@ def summarise(findings: pa.Table, by: list[str]) -> list[dict[str, Any]]:
     rows = grouped.to_pylist()
     rows.sort(key=lambda r: (-(r["amount_fen_sum"] or 0), *[str(r[b]) for b in by]))
     return rows
-
-
-def yuan(fen: int | None) -> float:
-    return round((fen or 0) / 100, 2)
 
 
 DETAIL_COLUMNS = [
@@ -95,7 +92,7 @@ def _summary_rows(rows: list[dict[str, Any]], keys: list[str], extra: Any = None
         head = [r[k] for k in keys]
         if extra is not None:
             head.append(extra(r))
-        out.append([*head, r["finding_id_count"], r["mdtrt_id_count_distinct"], yuan(r["amount_fen_sum"])])
+        out.append([*head, r["finding_id_count"], r["mdtrt_id_count_distinct"], yuan_number(r["amount_fen_sum"])])
     return out
 
 
@@ -104,7 +101,7 @@ def _detail_row(row: dict[str, Any]) -> list[Any]:
     for c, _ in DETAIL_COLUMNS:
         v = row[c]
         if c == "amount_fen":
-            v = yuan(v)
+            v = yuan_number(v)
         elif c == "visit_type":
             v = VISIT_TYPE_ZH.get(v or "", v)
         elif c == "setl_date" and v is not None:
@@ -190,7 +187,7 @@ def write_detail_csv(findings: pa.Table, path: Path) -> None:
     for c, _ in DETAIL_COLUMNS:
         col = t.column(c)
         if c == "amount_fen":
-            cols.append(pa.chunked_array([[f"{yuan(v):.2f}" if v is not None else None for v in col.to_pylist()]],
+            cols.append(pa.chunked_array([[yuan_text(v) for v in col.to_pylist()]],
                                          pa.string()))
         elif c == "visit_type":
             cols.append(pa.chunked_array([[VISIT_TYPE_ZH.get(v or "", v) for v in col.to_pylist()]], pa.string()))

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medaudit.engine.runner import KnowledgeLike
 from medaudit.rules.loader import RuleBase
+from medaudit.schema.money import yuan_number
 from medaudit.store.state import KeyInfo
 
 from . import models as m
@@ -124,10 +125,6 @@ def _answer(payload: dict[str, Any] | bytes, envelope: bool, status: int = 200,
 
 
 # -- findings → 3101 output ----------------------------------------------------------------------
-def _yuan(fen: int) -> float:
-    return fen / 100
-
-
 def jr_id_for(institution: str, finding_id: str) -> str:
     """A result id unique per institution: two HIS sending the same local ids get different ones."""
     return f"{institution}-{finding_id}"
@@ -147,7 +144,7 @@ def _render(findings: list[dict[str, Any]], mapped: Mapped, engine: RealtimeEngi
         intercept = f["result_type"] == "明确" and f["action"] == "拦截"
         other = relies_on_foreign(f, foreign, inst)
         details = [{"jrd_id": f"{jr_id}-1", "patn_id": f["psn_no"], "mdtrt_id": f["mdtrt_id"], "rx_id": f["line_id"],
-                    "vola_item_type": "1", "vola_amt": _yuan(f["amount_fen"])}]
+                    "vola_item_type": "1", "vola_amt": yuan_number(f["amount_fen"])}]
         related = f["related_line_id"]
         if related is not None and related not in foreign.ids:
             details.append({"jrd_id": f"{jr_id}-2", "patn_id": f["psn_no"],
@@ -157,7 +154,7 @@ def _render(findings: list[dict[str, Any]], mapped: Mapped, engine: RealtimeEngi
         out.append({
             "jr_id": jr_id, "rule_id": f["instance_id"], "rule_name": f["rule_name"],
             "vola_cont": redacted_reason(f) if other else f["reason"],
-            "patn_id": f["psn_no"], "mdtrt_id": f["mdtrt_id"], "vola_amt": _yuan(f["amount_fen"]),
+            "patn_id": f["psn_no"], "mdtrt_id": f["mdtrt_id"], "vola_amt": yuan_number(f["amount_fen"]),
             "vola_amt_stas": "1" if f["amount_fen"] >= 0 else "0",
             "sev_deg": SEV_DEG.get(f["severity"], "3"), "sev_deg_name": f["severity"],
             "vola_evid": evid[:500], "vola_bhvr_type": BHVR_TYPE.get(f["category"], "9"),

@@ -1,5 +1,8 @@
 """3101/3102 DTOs (national field names, DOMAIN.md §3.2) → canonical rows, leniently.
 
+Field names come from the one national mapping (medaudit.schema.national: the column specs'
+``interface`` names); values are read with the grammar ingest uses (schema.values, schema.money).
+
 Real HIS integrations send variations (DOMAIN.md §3.3): a single object where a list is expected,
 numbers as strings, ``""`` or ``"-"`` for unknown, dates with or without time, gend "9", rule_ids
 without trig_scen. These are accepted; wherever a value was unusable the response carries a warning
@@ -13,13 +16,13 @@ not carried into the rows: no rule reads them, and what is not kept cannot leak.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
+from medaudit.schema import TABLES
 from medaudit.schema.codes import (
     HOSP_LV_LEVEL,
     HOSP_LV_NAME_ZH,
@@ -31,8 +34,13 @@ from medaudit.schema.codes import (
     out_setl_dictionary,
     physician_title,
 )
+from medaudit.schema.money import units_to_milli, yuan_to_fen
+from medaudit.schema.national import interface_names
+from medaudit.schema.values import format_date, parse_datetime, parse_flag, parse_int, two_digit_code
 
 from .errors import bad
+
+T = TypeVar("T")
 
 UNKNOWN = ("", "-", "--", "null", "NULL", "None")
 MAX_PATIENTS = 20
@@ -48,8 +56,6 @@ TRIG_SCEN_ZH = {"1": "门诊挂号", "2": "门诊收费登记", "3": "住院登�
                 "6": "门诊结算", "7": "门诊预结算", "8": "住院结算", "9": "住院预结算"}
 MED_MDTRT_VISIT = {"1": "outpatient", "2": "inpatient", "3": "pharmacy"}
 
-_DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S")
-_D_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
 
 
 @dataclass
@@ -129,66 +135,45 @@ class _Reader:
             raise bad(path, "必填字段缺失或为空", "required field is missing or empty")
         return out
 
-    def decimal(self, value: Any, path: str) -> Decimal | None:
+    def _parsed(self, value: Any, path: str, parse: Callable[[Any], T]) -> T | None:
+        """``parse`` (the grammar ingest uses too, medaudit.schema.values / money) on a JSON value;
+        unknown markers are None, an unusable value is None with the parser's reason as a warning."""
         if isinstance(value, (bool, dict, list)):
             raise bad(path, f"应为数值，实际为{_kind_zh(value)}", f"must be a number, got {_kind_en(value)}")
-        if value is None:
-            return None
-        text = str(value).strip().replace(",", "")
-        if text in UNKNOWN:
+        if value is None or (isinstance(value, str) and value.strip() in UNKNOWN):
             return None
         try:
-            d = Decimal(text)
-        except InvalidOperation:
-            self.warn(path, f"数值无法识别：{text[:30]!r}，按未知处理", f"not a number: {text[:30]!r}; treated as unknown")
+            return parse(value)
+        except ValueError as exc:
+            zh, _, en = str(exc).partition(" / ")
+            self.warn(path, f"{zh}，按未知处理", f"{en or zh}; treated as unknown")
             return None
-        if not d.is_finite() or abs(d) >= Decimal("1e14"):
-            self.warn(path, "数值超出范围，按未知处理", "number out of range; treated as unknown")
-            return None
-        return d
 
-    def scaled(self, value: Any, path: str, scale: int, what: str) -> int | None:
-        """Yuan → fen (scale 100) or units → milli (scale 1000), exactly; finer digits round half up."""
-        d = self.decimal(value, path)
-        if d is None:
-            return None
-        exact = d * scale
-        rounded = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        if rounded != exact:
-            self.warn(path, f"{what}精度超出，已四舍五入", f"{what} has more precision than supported; rounded")
-        return int(rounded)
+    def integer(self, value: Any, path: str, lo: int, hi: int) -> int | None:
+        return self._parsed(value, path, lambda v: parse_int(v, lo=lo, hi=hi))
+
+    def fen(self, value: Any, path: str, price: bool = False) -> int | None:
+        """Yuan → fen by the shared money policy (schema.money): amounts exact, prices rounded half up."""
+        return self._parsed(value, path, lambda v: yuan_to_fen(v, price=price))
+
+    def milli(self, value: Any, path: str) -> int | None:
+        return self._parsed(value, path, units_to_milli)
 
     def when(self, value: Any, path: str, with_time: bool) -> str | None:
-        """A date or date-time in either national format → ISO text (None with a warning when unusable)."""
+        """A date or date-time in any national format → ISO text (None with a warning when unusable)."""
         text = self.text(value, path)
         if text is None:
             return None
-        parsed: dt.datetime | None = None
-        for fmt in _DT_FORMATS + _D_FORMATS:
-            try:
-                parsed = dt.datetime.strptime(text[:19] if "%S" in fmt else text[:10], fmt)
-                break
-            except ValueError:
-                continue
+        parsed = self._parsed(text, path, parse_datetime)
         if parsed is None:
-            self.warn(path, f"日期时间无法识别：{text[:30]!r}（应为yyyy-MM-dd或yyyy-MM-dd HH:mm:ss），按未知处理",
-                      f"unrecognised date/time {text[:30]!r} (expected yyyy-MM-dd or yyyy-MM-dd HH:mm:ss)")
             return None
-        if not 1900 <= parsed.year <= 2100:
-            self.warn(path, "日期超出合理范围，按未知处理", "date out of range; treated as unknown")
-            return None
-        return parsed.strftime("%Y-%m-%d %H:%M:%S") if with_time else parsed.strftime("%Y-%m-%d")
+        return format_date(parsed if with_time else parsed.date())
 
     def flag(self, value: Any, path: str) -> bool | None:
         text = self.text(value, path)
         if text is None:
             return None
-        if text in ("1", "true", "True", "Y", "y", "是"):
-            return True
-        if text in ("0", "false", "False", "N", "n", "否"):
-            return False
-        self.warn(path, f"标志应为1/0：{text[:10]!r}，按未知处理", f"flag must be 1/0: {text[:10]!r}; treated as unknown")
-        return None
+        return self._parsed(text, path, parse_flag)
 
 
 def _kind_zh(v: Any) -> str:
@@ -270,13 +255,13 @@ def _remote(r: _Reader, flag: str | None, path: str, poolarea: str | None, medin
 
 def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[str, dict[str, Any]]) -> None:
     """The ordering doctor as a staff row, with the title code read as GB/T 8561 (name never kept)."""
-    code = r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg")
-    raw = r.text(o.get("drord_dr_profttl"), f"{op}.drord_dr_profttl")
+    code = r.text(*_at(o, op, _STAFF["staff_code"]))
+    raw = r.text(*_at(o, op, _STAFF["profttl"]))
     title: str | None = None
     if raw is not None:
         title, understood = physician_title(raw)
         if not understood:
-            r.warn(f"{op}.drord_dr_profttl", f"医师职称代码无法识别：{raw[:10]!r}（应为专业技术职务代码231–235等，"
+            r.warn(f"{op}.{_STAFF['profttl'][0]}", f"医师职称代码无法识别：{raw[:10]!r}（应为专业技术职务代码231–235等，"
                                                "或职务级别1–5），按未知处理",
                    f"unknown drord_dr_profttl {raw[:10]!r} (GB/T 8561 title 231-235 or level 1-5); treated as unknown")
     if code is None:
@@ -286,17 +271,17 @@ def _staff(r: _Reader, o: dict[str, Any], op: str, medins_id: str, staff: dict[s
         if known["profttl"] is None:
             known["profttl"] = title
         elif title is not None and title != known["profttl"]:
-            r.warn(f"{op}.drord_dr_profttl", f"同一医师{code[:20]}的职称代码前后不一致，以先出现的为准",
+            r.warn(f"{op}.{_STAFF['profttl'][0]}", f"同一医师{code[:20]}的职称代码前后不一致，以先出现的为准",
                    "the same doctor is sent with different titles; the first is kept")
         return
     staff[code] = {"staff_code": code, "staff_name": None, "role": "医师", "fixmedins_code": medins_id,
-                   "dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
-                   "dept_name": r.text(o.get("drord_dept_name"), f"{op}.drord_dept_name"), "profttl": title}
+                   "dept_code": r.text(*_at(o, op, _STAFF["dept_code"])),
+                   "dept_name": r.text(*_at(o, op, _STAFF["dept_name"])), "profttl": title}
 
 
 def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> str | None:
     if code:
-        return code.zfill(2) if code.isdigit() and len(code) == 1 else code
+        return two_digit_code(code)
     if hilist_type == "102":
         return "10"
     if hilist_type == "301":
@@ -325,6 +310,21 @@ def _visit_type(med_type: str | None, med_mdtrt_type: str | None, fixmedins_type
 
 
 _SCEN = re.compile(r"^[1-9]$")
+
+
+def _names(table: str) -> dict[str, tuple[str, ...]]:
+    return {c.name: interface_names(c) for c in TABLES[table].columns if interface_names(c)}
+
+
+#: canonical column → the 3101/3102 fields that carry it, from the one mapping (schema.national)
+_PAT, _ENC, _INST, _LINE, _STAFF, _DIAG, _OPRN = (
+    _names(t) for t in ("patients", "encounters", "institutions", "fee_lines", "staff", "diagnoses", "operations"))
+
+
+def _at(o: dict[str, Any], base: str, names: tuple[str, ...]) -> tuple[Any, str]:
+    """(value, path) of the first of ``names`` the object carries (else of the first name)."""
+    name = next((n for n in names if n in o), names[0])
+    return o.get(name), f"{base}.{name}"
 
 
 def map_request(data: dict[str, Any], default_task_id: str | None = None,
@@ -384,20 +384,20 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
         raise bad(f"{base}.patient_dtos", "必填字段缺失或为空（至少一名参保人）", "required: at least one patient")
     for pi, p in enumerate(pdtos):
         pp = f"{base}.patient_dtos[{pi}]"
-        psn_no = r.text(p.get("patn_id"), f"{pp}.patn_id", required=True)
+        psn_no = r.text(*_at(p, pp, _PAT["psn_no"]), required=True)
         assert psn_no is not None
-        r.text(p.get("patn_name"), f"{pp}.patn_name", echo=False)  # type-checked, never kept
-        gend = r.text(p.get("gend"), f"{pp}.gend")
+        r.text(*_at(p, pp, _PAT["psn_name"]), echo=False)  # type-checked, never kept
+        gend = r.text(*_at(p, pp, _PAT["gend"]))
         if gend not in ("1", "2", "0", "9"):
             if gend is not None:
-                r.warn(f"{pp}.gend", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
+                r.warn(f"{pp}.{_PAT['gend'][0]}", f"性别代码无法识别：{gend[:5]!r}，按未知(0)处理", f"unknown gend {gend[:5]!r}; treated as 0")
             else:
-                r.warn(f"{pp}.gend", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
+                r.warn(f"{pp}.{_PAT['gend'][0]}", "性别缺失，按未知(0)处理", "gend missing; treated as 0 (unknown)")
             gend = "0"
-        brdy = r.when(p.get("brdy"), f"{pp}.brdy", with_time=False)
+        brdy = r.when(*_at(p, pp, _PAT["brdy"]), with_time=False)
         if brdy is None:
-            r.warn(f"{pp}.brdy", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
-        poolarea = r.text(p.get("poolarea"), f"{pp}.poolarea")
+            r.warn(f"{pp}.{_PAT['brdy'][0]}", "出生日期不可用，涉及年龄的规则不会触发", "brdy unusable: age rules cannot fire")
+        poolarea = r.text(*_at(p, pp, _PAT["insu_admdvs"]))
         curr = r.text(p.get("curr_mdtrt_id"), f"{pp}.curr_mdtrt_id")
         encs_raw = p.get("fsi_encounter_dtos")
         if encs_raw is None and "encounterDtos" in p:
@@ -416,58 +416,58 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
         insutype_p: str | None = None
         for ei, e in enumerate(encs):
             ep = f"{pp}.fsi_encounter_dtos[{ei}]"
-            mdtrt_id = r.text(e.get("mdtrt_id"), f"{ep}.mdtrt_id", required=True)
+            mdtrt_id = r.text(*_at(e, ep, _ENC["mdtrt_id"]), required=True)
             assert mdtrt_id is not None
             if mdtrt_id in seen_enc:
-                raise bad(f"{ep}.mdtrt_id", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
+                raise bad(f"{ep}.{_ENC['mdtrt_id'][0]}", f"就诊ID重复：{mdtrt_id[:50]}", f"duplicate mdtrt_id {mdtrt_id[:50]}")
             seen_enc.add(mdtrt_id)
             is_current = mdtrt_id == curr
-            medins_id = r.text(e.get("medins_id"), f"{ep}.medins_id", required=True)
+            medins_id = r.text(*_at(e, ep, _ENC["fixmedins_code"]), required=True)
             assert medins_id is not None
-            medins_admdvs = r.text(e.get("medins_admdvs"), f"{ep}.medins_admdvs")
-            medins_type = r.text(e.get("medins_type"), f"{ep}.medins_type")
-            medins_lv = r.text(e.get("medins_lv"), f"{ep}.medins_lv")
+            medins_admdvs = r.text(*_at(e, ep, _ENC["medins_admdvs"]))
+            medins_type = r.text(*_at(e, ep, _INST["fixmedins_type"]))
+            medins_lv = r.text(*_at(e, ep, _INST["hosp_lv"]))
             if medins_id not in seen_inst:
-                kind = _institution_type(r, medins_type, medins_id, f"{ep}.medins_type")
+                kind = _institution_type(r, medins_type, medins_id, f"{ep}.{_INST['fixmedins_type'][0]}")
                 # a pharmacy has no hospital grade: its absence is no gap (the level rules count it as 0)
                 level, hosp_lv = (0, None) if kind == "pharmacy" and medins_lv is None else \
-                    _level(r, medins_lv, f"{ep}.medins_lv")
+                    _level(r, medins_lv, f"{ep}.{_INST['hosp_lv'][0]}")
                 inst = {"fixmedins_code": medins_id,
-                        "fixmedins_name": r.text(e.get("medins_name"), f"{ep}.medins_name") or medins_id,
+                        "fixmedins_name": r.text(*_at(e, ep, _INST["fixmedins_name"])) or medins_id,
                         "fixmedins_type": kind, "medins_lv": level, "hosp_lv": hosp_lv,
                         "admdvs": medins_admdvs or poolarea or ""}
                 seen_inst[medins_id] = inst
                 rows["institutions"].append(inst)
-            med_type = r.text(e.get("med_type"), f"{ep}.med_type")
+            med_type = r.text(*_at(e, ep, _ENC["med_type"]))
             visit = _visit_type(med_type, r.text(e.get("med_mdtrt_type"), f"{ep}.med_mdtrt_type"),
                                 seen_inst[medins_id]["fixmedins_type"], trig)
             if visit is None:
                 visit = "outpatient"
-                r.warn(f"{ep}.med_type", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
-            adm = r.when(e.get("adm_date"), f"{ep}.adm_date", with_time=True)
-            dscg = r.when(e.get("dscg_date"), f"{ep}.dscg_date", with_time=True)
-            setl = r.when(e.get("setl_date"), f"{ep}.setl_date", with_time=True)
-            insutype = r.text(e.get("insutype"), f"{ep}.insutype")
+                r.warn(f"{ep}.{_ENC['med_type'][0]}", "医疗类别无法识别，按普通门诊处理", "unknown med_type; treated as outpatient")
+            adm = r.when(*_at(e, ep, _ENC["adm_time"]), with_time=True)
+            dscg = r.when(*_at(e, ep, _ENC["dscg_time"]), with_time=True)
+            setl = r.when(*_at(e, ep, _ENC["setl_time"]), with_time=True)
+            insutype = r.text(*_at(e, ep, _ENC["insutype"]))
             insutype_p = insutype_p or insutype
-            sumamt = r.scaled(e.get("medfee_sumamt"), f"{ep}.medfee_sumamt", 100, "金额")
-            ownpay = r.scaled(e.get("ownpay_amt"), f"{ep}.ownpay_amt", 100, "金额") or 0
-            selfpay = r.scaled(e.get("selfpay_amt"), f"{ep}.selfpay_amt", 100, "金额") or 0
-            hifp = r.scaled(e.get("hifp_payamt"), f"{ep}.hifp_payamt", 100, "金额")
-            ma = r.scaled(e.get("ma_amt"), f"{ep}.ma_amt", 100, "金额") or 0
+            sumamt = r.fen(*_at(e, ep, _ENC["medfee_sumamt_fen"]))
+            ownpay = r.fen(*_at(e, ep, _ENC["psn_pay_fen"])) or 0
+            selfpay = r.fen(e.get("selfpay_amt"), f"{ep}.selfpay_amt") or 0
+            hifp = r.fen(*_at(e, ep, _ENC["fund_pay_fen"]))
+            ma = r.fen(e.get("ma_amt"), f"{ep}.ma_amt") or 0
             enc: dict[str, Any] = {
                 "mdtrt_id": mdtrt_id, "psn_no": psn_no, "fixmedins_code": medins_id,
                 "med_type": med_type or {"inpatient": "21", "pharmacy": "41"}.get(visit, "11"),
                 "visit_type": visit, "adm_time": adm, "dscg_time": dscg,
-                "dept_code": r.text(e.get("adm_dept_codg"), f"{ep}.adm_dept_codg"),
-                "dept_name": r.text(e.get("adm_dept_name"), f"{ep}.adm_dept_name"),
-                "chfpdr_code": r.text(e.get("dr_codg"), f"{ep}.dr_codg"),
-                "dscg_maindiag_code": r.text(e.get("dscg_main_dise_codg"), f"{ep}.dscg_main_dise_codg"),
+                "dept_code": r.text(*_at(e, ep, _ENC["dept_code"])),
+                "dept_name": r.text(*_at(e, ep, _ENC["dept_name"])),
+                "chfpdr_code": r.text(*_at(e, ep, _ENC["chfpdr_code"])),
+                "dscg_maindiag_code": r.text(*_at(e, ep, _ENC["dscg_maindiag_code"])),
                 "psn_admdvs": poolarea or medins_admdvs or "", "medins_admdvs": medins_admdvs or poolarea or "",
-                "insutype": insutype or "", "dise_no": r.text(e.get("dise_no"), f"{ep}.dise_no"),
+                "insutype": insutype or "", "dise_no": r.text(*_at(e, ep, _ENC["dise_no"])),
                 "setl_id": None, "setl_time": setl,
                 "medfee_sumamt_fen": sumamt or 0,
                 "fund_pay_fen": hifp + ma if hifp is not None else max((sumamt or 0) - ownpay - selfpay, 0),
-                "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(e.get("dscg_way"), f"{ep}.dscg_way"),
+                "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(*_at(e, ep, _ENC["dscg_way"])),
             }
             setl_flag = r.text(e.get("out_setl_flag"), f"{ep}.out_setl_flag")
             if is_current:
@@ -499,10 +499,10 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
             if adm is None:
                 if times:
                     enc["adm_time"] = min(times)
-                    r.warn(f"{ep}.adm_date", "入院/就诊时间不可用，以最早医嘱时间代替",
+                    r.warn(f"{ep}.{_ENC['adm_time'][0]}", "入院/就诊时间不可用，以最早医嘱时间代替",
                            "adm_date unusable; the earliest order time is used")
                 else:
-                    raise bad(f"{ep}.adm_date", "必填字段缺失或无法识别（就诊时间）", "required: adm_date")
+                    raise bad(f"{ep}.{_ENC['adm_time'][0]}", "必填字段缺失或无法识别（就诊时间）", "required: adm_date")
             for line in rows["fee_lines"]:
                 if line["mdtrt_id"] == mdtrt_id and line["fee_ocur_time"] is None:
                     line["fee_ocur_time"] = enc["adm_time"]
@@ -510,30 +510,30 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 enc["setl_time"] = enc["dscg_time"] or max([enc["adm_time"], *[t for t in times if t]])
             for di, d in enumerate(r.objects(e.get("fsi_diagnose_dtos"), f"{ep}.fsi_diagnose_dtos", 200)):
                 dp = f"{ep}.fsi_diagnose_dtos[{di}]"
-                code = r.text(d.get("dise_codg"), f"{dp}.dise_codg")
+                code = r.text(*_at(d, dp, _DIAG["diag_code"]))
                 if code is None:
-                    r.warn(f"{dp}.dise_codg", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
+                    r.warn(f"{dp}.{_DIAG['diag_code'][0]}", "诊断代码缺失，该诊断未参与审核", "diagnosis code missing; ignored")
                     continue
-                main = r.flag(d.get("maindise_flag"), f"{dp}.maindise_flag")
+                main = r.flag(*_at(d, dp, _DIAG["maindiag_flag"]))
                 rows["diagnoses"].append({"mdtrt_id": mdtrt_id, "diag_code": code,
-                                          "diag_name": r.text(d.get("dise_name"), f"{dp}.dise_name"),
+                                          "diag_name": r.text(*_at(d, dp, _DIAG["diag_name"])),
                                           "maindiag_flag": 1 if main else 0,
-                                          "diag_type": r.text(d.get("inout_dise_type"), f"{dp}.inout_dise_type")})
+                                          "diag_type": r.text(*_at(d, dp, _DIAG["diag_type"]))})
             if enc["dscg_maindiag_code"] is None:
                 mains = [d["diag_code"] for d in rows["diagnoses"] if d["mdtrt_id"] == mdtrt_id and d["maindiag_flag"]]
                 enc["dscg_maindiag_code"] = mains[0] if mains else None
             for qi, q in enumerate(r.objects(e.get("fsi_operation_dtos"), f"{ep}.fsi_operation_dtos", 100)):
                 qp = f"{ep}.fsi_operation_dtos[{qi}]"
-                code = r.text(q.get("oprn_code"), f"{qp}.oprn_code")
+                code = r.text(*_at(q, qp, _OPRN["oprn_code"]))
                 if code is None:
-                    r.warn(f"{qp}.oprn_code", "手术操作代码缺失，已忽略", "operation code missing; ignored")
+                    r.warn(f"{qp}.{_OPRN['oprn_code'][0]}", "手术操作代码缺失，已忽略", "operation code missing; ignored")
                     continue
-                main = r.flag(q.get("main_oprn_flag"), f"{qp}.main_oprn_flag")
+                main = r.flag(*_at(q, qp, _OPRN["main_oprn_flag"]))
                 rows["operations"].append({"mdtrt_id": mdtrt_id, "oprn_code": code,
-                                           "oprn_name": r.text(q.get("oprn_name"), f"{qp}.oprn_name"),
+                                           "oprn_name": r.text(*_at(q, qp, _OPRN["oprn_name"])),
                                            "main_oprn_flag": None if main is None else int(main),
-                                           "oprn_time": r.when(q.get("oprn_date"), f"{qp}.oprn_date", True),
-                                           "oper_dr_code": r.text(q.get("oper_dr_code"), f"{qp}.oper_dr_code")})
+                                           "oprn_time": r.when(*_at(q, qp, _OPRN["oprn_time"]), True),
+                                           "oper_dr_code": r.text(*_at(q, qp, _OPRN["oper_dr_code"]))})
             rows["encounters"].append(enc)
             if is_current:
                 current_mdtrt.add(mdtrt_id)
@@ -550,57 +550,57 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
 
 def _order(r: _Reader, o: dict[str, Any], op: str, mdtrt_id: str, adm: str | None,
            seen: set[str]) -> dict[str, Any] | None:
-    rx_id = r.text(o.get("rx_id"), f"{op}.rx_id", required=True)
+    rx_id = r.text(*_at(o, op, _LINE["line_id"]), required=True)
     assert rx_id is not None
     if rx_id in seen:
-        raise bad(f"{op}.rx_id", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
+        raise bad(f"{op}.{_LINE['line_id'][0]}", f"处方/医嘱明细ID重复：{rx_id[:50]}", f"duplicate rx_id {rx_id[:50]}")
     seen.add(rx_id)
-    code = r.text(o.get("hilist_code"), f"{op}.hilist_code", required=True)
+    code = r.text(*_at(o, op, _LINE["hilist_code"]), required=True)
     assert code is not None
-    cnt = r.scaled(o.get("cnt"), f"{op}.cnt", 1000, "数量")
-    pric = r.scaled(o.get("pric"), f"{op}.pric", 100, "单价")
-    amt = r.scaled(o.get("sumamt"), f"{op}.sumamt", 100, "金额")
+    cnt = r.milli(*_at(o, op, _LINE["cnt_milli"]))
+    pric = r.fen(*_at(o, op, _LINE["pric_fen"]), price=True)
+    amt = r.fen(*_at(o, op, _LINE["amt_fen"]))
     if cnt is None:
         if pric and amt is not None:
             cnt = amt * 1000 // pric
-            r.warn(f"{op}.cnt", "数量不可用，按金额/单价推算", "cnt unusable; derived from sumamt / pric")
+            r.warn(f"{op}.{_LINE['cnt_milli'][0]}", "数量不可用，按金额/单价推算", "cnt unusable; derived from sumamt / pric")
         else:
-            r.warn(f"{op}.cnt", "数量不可用，该明细未参与审核", "cnt unusable; this order was not audited")
+            r.warn(f"{op}.{_LINE['cnt_milli'][0]}", "数量不可用，该明细未参与审核", "cnt unusable; this order was not audited")
             return None
     if amt is None:
         if pric is None:
-            r.warn(f"{op}.sumamt", "金额与单价均不可用，该明细未参与审核", "sumamt and pric unusable; order not audited")
+            r.warn(f"{op}.{_LINE['amt_fen'][0]}", "金额与单价均不可用，该明细未参与审核", "sumamt and pric unusable; order not audited")
             return None
         amt = cnt * pric // 1000
-        r.warn(f"{op}.sumamt", "金额不可用，按数量×单价计算", "sumamt unusable; computed as cnt × pric")
+        r.warn(f"{op}.{_LINE['amt_fen'][0]}", "金额不可用，按数量×单价计算", "sumamt unusable; computed as cnt × pric")
     if pric is None:
         pric = amt * 1000 // cnt if cnt else 0
-        r.warn(f"{op}.pric", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
-    chrg = _chrg_type(r.text(o.get("chrg_type"), f"{op}.chrg_type"), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
+        r.warn(f"{op}.{_LINE['pric_fen'][0]}", "单价不可用，按金额/数量推算", "pric unusable; derived from sumamt / cnt")
+    chrg = _chrg_type(r.text(*_at(o, op, _LINE["med_chrgitm_type"])), code, r.text(o.get("hilist_type"), f"{op}.hilist_type"))
     if chrg is None:
         chrg = "14"
-        r.warn(f"{op}.chrg_type", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
-    prd = r.decimal(o.get("prd_days"), f"{op}.prd_days")
-    selfpay = r.flag(o.get("self_paying_flag", o.get("selfpay_flag")), f"{op}.self_paying_flag")
-    when = (r.when(o.get("fee_ocur_time"), f"{op}.fee_ocur_time", True)
-            or r.when(o.get("drord_begn_date"), f"{op}.drord_begn_date", True))
+        r.warn(f"{op}.{_LINE['med_chrgitm_type'][0]}", "收费项目类别缺失，按其他(14)处理", "chrg_type missing; treated as 14 (other)")
+    prd = r.integer(*_at(o, op, _LINE["prd_days"]), 0, 10000)
+    selfpay = r.flag(*_at(o, op, _LINE["selfpay_flag"]))
+    when = (r.when(*_at(o, op, _LINE["fee_ocur_time"][:1]), True)
+            or r.when(*_at(o, op, _LINE["fee_ocur_time"][1:]), True))
     return {
         "line_id": rx_id, "mdtrt_id": mdtrt_id, "hilist_code": code,
-        "hilist_name": r.text(o.get("hilist_name"), f"{op}.hilist_name") or r.text(o.get("hosplist_name"), f"{op}.hosplist_name") or code,
-        "med_chrgitm_type": chrg, "cnt_milli": cnt, "unit": r.text(o.get("spec_unt"), f"{op}.spec_unt"),
+        "hilist_name": r.text(*_at(o, op, _LINE["hilist_name"])) or r.text(o.get("hosplist_name"), f"{op}.hosplist_name") or code,
+        "med_chrgitm_type": chrg, "cnt_milli": cnt, "unit": r.text(*_at(o, op, _LINE["unit"])),
         "pric_fen": pric, "amt_fen": amt,
-        "bilg_dr_code": r.text(o.get("drord_dr_codg"), f"{op}.drord_dr_codg"),
-        "bilg_dept_code": r.text(o.get("drord_dept_codg"), f"{op}.drord_dept_codg"),
-        "acord_dept_code": r.text(o.get("acord_dept_codg"), f"{op}.acord_dept_codg"),
+        "bilg_dr_code": r.text(*_at(o, op, _LINE["bilg_dr_code"])),
+        "bilg_dept_code": r.text(*_at(o, op, _LINE["bilg_dept_code"])),
+        "acord_dept_code": r.text(*_at(o, op, _LINE["acord_dept_code"])),
         "fee_ocur_time": when or adm,
         "drug_trac_codg": _trace_field(r, o, op),
-        "trdn_flag": None if (t := r.flag(o.get("trdn_flag"), f"{op}.trdn_flag")) is None else int(t),
-        "spec": r.text(o.get("spec"), f"{op}.spec"),
-        "prd_days": int(prd) if prd is not None and prd == prd.to_integral_value() and 0 <= prd < 10000 else None,
+        "trdn_flag": None if (t := r.flag(*_at(o, op, _LINE["trdn_flag"]))) is None else int(t),
+        "spec": r.text(*_at(o, op, _LINE["spec"])),
+        "prd_days": prd,
         "daily_dose_milli": None, "dose_unit": None,
         "selfpay_flag": None if selfpay is None else int(selfpay),
         "refund_flag": 0, "init_line_id": None,
-        "drord_bhvr": r.text(o.get("drord_bhvr"), f"{op}.drord_bhvr"),
+        "drord_bhvr": r.text(*_at(o, op, _LINE["drord_bhvr"])),
     }
 
 
@@ -608,7 +608,7 @@ def _trace_field(r: _Reader, o: dict[str, Any], op: str) -> str | None:
     """All box codes of one order as one comma-separated field, the representation ingest reads and
     the engine splits into boxes (engine.prepare.split_trace_codes): ``drug_trac_codg`` (which may
     itself list several) plus the 3505-style ``drugtracinfo[].drug_trac_codg``."""
-    codes = [c for c in (r.text(o.get("drug_trac_codg"), f"{op}.drug_trac_codg"),) if c]
+    codes = [c for c in (r.text(*_at(o, op, _LINE["drug_trac_codg"])),) if c]
     for i, t in enumerate(r.objects(o.get("drugtracinfo"), f"{op}.drugtracinfo", MAX_BOXES)):
         code = r.text(t.get("drug_trac_codg"), f"{op}.drugtracinfo[{i}].drug_trac_codg")
         if code:

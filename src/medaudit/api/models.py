@@ -7,7 +7,11 @@ loose where real HIS integrations send strings for numbers.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from medaudit.schema.national import dto_columns, interface_names
 
 Num = float | int | str | None
 Txt = str | int | None
@@ -17,75 +21,65 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class OrderDTO(_Open):
-    rx_id: str = Field(description="处方/医嘱明细ID（唯一）")
+def _dto(name: str, base: type[_Open], required: tuple[str, ...] = ()) -> Any:
+    """A DTO model: ``base`` holds the 3101-only fields; every field that carries a canonical column is
+    generated from the one national mapping (schema.national.DTO_COLUMNS and the column specs), so
+    the document cannot name a field differently from what api.mapping reads."""
+    fields: dict[str, Any] = {}
+    for _, col in dto_columns(name):
+        unit = "（元）" if col.kind == "fen" else ""
+        for i, field in enumerate(interface_names(col)):
+            if col.name in required and i == 0:
+                fields[field] = (str, Field(description=f"{col.zh}{unit}（必填）"))
+            else:
+                fields[field] = (Num if col.kind in ("fen", "milli", "int") else Txt, Field(None, description=f"{col.zh}{unit}"))
+    return create_model(name, __base__=base, **fields)
+
+
+class _Order(_Open):
     rxno: Txt = Field(None, description="处方号")
     long_drord_flag: Txt = Field(None, description="长期医嘱标志 1/0")
     hilist_type: Txt = Field(None, description="目录类别 101/102/201/301")
-    chrg_type: Txt = Field(None, description="收费项目类别 01–14")
-    drord_bhvr: Txt = Field(None, description="医嘱行为 0其他 1出院带药")
-    hilist_code: str = Field(description="医保目录编码（国家编码）")
-    hilist_name: Txt = Field(None, description="医保目录名称")
     hilist_lv: Txt = Field(None, description="目录等级 01甲 02乙 03丙")
-    cnt: Num = Field(None, description="数量")
-    pric: Num = Field(None, description="单价（元）")
-    sumamt: Num = Field(None, description="明细金额（元）")
-    spec: Txt = Field(None, description="规格")
-    spec_unt: Txt = Field(None, description="规格单位")
-    drord_begn_date: Txt = Field(None, description="医嘱开始时间 yyyy-MM-dd HH:mm:ss")
-    drord_dept_codg: Txt = Field(None, description="开单科室代码")
-    drord_dr_codg: Txt = Field(None, description="开单医师代码（医保医师代码）")
-    drord_dr_profttl: Txt = Field(None, description="医师职称")
+    hosplist_name: Txt = Field(None, description="医院目录名称（无医保目录名称时使用）")
     curr_drord_flag: Txt = Field(None, description="本次处方标志 1本次 0历史")
-    prd_days: Num = Field(None, description="用药天数（扩展）")
-    drug_trac_codg: Txt = Field(None, description="药品追溯码（扩展）")
+    drugtracinfo: list[dict[str, Txt]] | None = Field(None, description="追溯码信息（每盒一条 drug_trac_codg）")
 
 
-class DiagnoseDTO(_Open):
+class _Diagnose(_Open):
     dise_id: Txt = None
-    inout_dise_type: Txt = Field(None, description="1入院 2出院")
-    maindise_flag: Txt = Field(None, description="主诊断标志 1/0")
     dias_srt_no: Txt = None
-    dise_codg: Txt = Field(None, description="诊断代码（医保版ICD-10）")
-    dise_name: Txt = None
     dise_date: Txt = None
 
 
-class OperationDTO(_Open):
+class _Operation(_Open):
     setl_list_oprn_id: Txt = None
-    oprn_code: Txt = Field(None, description="手术操作代码")
-    oprn_name: Txt = None
-    main_oprn_flag: Txt = None
-    oprn_date: Txt = None
 
 
-class EncounterDTO(_Open):
-    mdtrt_id: str = Field(description="就诊ID")
-    medins_id: str = Field(description="定点医疗机构ID（须与API密钥绑定机构一致）")
-    medins_name: Txt = None
-    medins_admdvs: Txt = Field(None, description="医疗机构行政区划（就医地统筹区）")
-    medins_type: Txt = None
-    medins_lv: Txt = Field(None, description="医院等级 01–14")
-    adm_date: Txt = Field(None, description="入院/就诊时间")
-    dscg_date: Txt = Field(None, description="出院时间")
-    dscg_main_dise_codg: Txt = Field(None, description="出院主诊断代码")
+OrderDTO = _dto("OrderDTO", _Order, ("line_id", "hilist_code"))
+DiagnoseDTO = _dto("DiagnoseDTO", _Diagnose)
+OperationDTO = _dto("OperationDTO", _Operation)
+
+
+class _Encounter(_Open):
     med_mdtrt_type: Txt = Field(None, description="就诊类型 1门诊 2住院 3购药")
-    med_type: Txt = Field(None, description="医疗类别 11/13/14/21/41…")
-    medfee_sumamt: Num = Field(None, description="医疗费总额（元）")
-    insutype: Txt = Field(None, description="险种类型 310/390…")
-    fsi_diagnose_dtos: list[DiagnoseDTO] | None = None
-    fsi_order_dtos: list[OrderDTO] | None = None
-    fsi_operation_dtos: list[OperationDTO] | None = None
+    selfpay_amt: Num = Field(None, description="自费金额（元）")
+    ma_amt: Num = Field(None, description="医疗救助支付（元）")
+    out_setl_flag: Txt = Field(None, description="异地结算标志（按地区代码集）")
+    fsi_diagnose_dtos: list[DiagnoseDTO] | None = None  # type: ignore[valid-type]
+    fsi_order_dtos: list[OrderDTO] | None = None  # type: ignore[valid-type]
+    fsi_operation_dtos: list[OperationDTO] | None = None  # type: ignore[valid-type]
 
 
-class PatientDTO(_Open):
-    patn_id: str = Field(description="参保人唯一ID（人员编号）")
-    patn_name: Txt = Field(None, description="姓名（不入库、不写日志）")
-    gend: Txt = Field(None, description="性别 1男 2女 0未知 9未说明")
-    brdy: Txt = Field(None, description="出生日期 yyyy-MM-dd")
-    poolarea: Txt = Field(None, description="参保统筹区")
+EncounterDTO = _dto("EncounterDTO", _Encounter, ("mdtrt_id", "fixmedins_code"))
+
+
+class _Patient(_Open):
     curr_mdtrt_id: Txt = Field(None, description="本次就诊ID")
-    fsi_encounter_dtos: list[EncounterDTO] = Field(description="就诊信息（可含历史就诊）")
+    fsi_encounter_dtos: list[EncounterDTO] = Field(description="就诊信息（可含历史就诊）")  # type: ignore[valid-type]
+
+
+PatientDTO = _dto("PatientDTO", _Patient, ("psn_no",))
 
 
 class AuditData(_Open):
@@ -93,7 +87,7 @@ class AuditData(_Open):
     task_id: Txt = Field(None, description="任务ID")
     trig_scen: Txt = Field(None, description="触发场景 1–9")
     rule_ids: list[str] | None = Field(None, description="规则标识集合")
-    patient_dtos: list[PatientDTO]
+    patient_dtos: list[PatientDTO]  # type: ignore[valid-type]
 
 
 class AuditRequest(_Open):
@@ -103,7 +97,7 @@ class AuditRequest(_Open):
     task_id: Txt = None
     trig_scen: Txt = None
     rule_ids: list[str] | None = None
-    patient_dtos: list[PatientDTO]
+    patient_dtos: list[PatientDTO]  # type: ignore[valid-type]
 
 
 class AuditInput(_Open):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medaudit.engine.prepare import EPOCH
+from medaudit.schema.money import yuan_text
 
 _EPOCH = dt.date.fromisoformat(EPOCH)
 ALIAS_MARK = "~"
@@ -127,7 +128,7 @@ def redacted_reason(finding: dict[str, Any]) -> str:
     """The reason of a finding that relied on another institution's record (see module doc)."""
     values: dict[str, Any] = json.loads(finding["evidence"]) if finding.get("evidence") else {}
     values = {k: ("—" if v is None else v) for k, v in values.items()}
-    values["amount_yuan"] = f"{int(finding['amount_fen']) / 100:.2f}"
+    values["amount_yuan"] = yuan_text(int(finding["amount_fen"]))
     values["rule_name"] = finding["rule_name"]
     template = REASONS.get(finding["rule_id"], GENERIC_REASON)
     try:

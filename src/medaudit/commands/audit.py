@@ -15,6 +15,7 @@ from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
 from medaudit.memory import MIB, duckdb_size, engine_share, parse_size
 from medaudit.outputs import MARKER, Staging, atomic_output, check_input_outside
+from medaudit.schema.money import yuan_text
 
 ENGINE_HELP = "执行引擎 duckdb | spark / engine"
 
@@ -73,10 +74,10 @@ def _canonical_input(src: str, stage: Staging, limit: int) -> tuple[str, str | N
 
 
 def summary_rows(findings):  # type: ignore[no-untyped-def]
-    from medaudit.report import summarise, yuan
+    from medaudit.report import summarise
 
     return [[r["rule_id"], r["rule_name"], r["result_type"], r["finding_id_count"], r["mdtrt_id_count_distinct"],
-             f"{yuan(r['amount_fen_sum']):,.2f}"] for r in summarise(findings, ["rule_id", "rule_name", "result_type"])]
+             yuan_text(r["amount_fen_sum"] or 0, grouped=True)] for r in summarise(findings, ["rule_id", "rule_name", "result_type"])]
 
 
 @app.command("audit")
@@ -109,7 +110,7 @@ def audit_cmd(
     print_table("审核结果汇总（按规则）/ findings by rule",
                 ["规则编码", "规则名称", "结果类型", "疑点数", "涉及就诊", "违规金额(元)"], summary_rows(findings))
     console.print(f"费用明细 {info['fee_lines']:,} 行，就诊 {info['encounters']:,} 次；疑点 {info['findings']:,} 条，"
-                  f"违规金额 {info['amount_fen'] / 100:,.2f} 元；耗时 {info['seconds']:.2f} 秒（{engine}）")
+                  f"违规金额 {yuan_text(info['amount_fen'], grouped=True)} 元；耗时 {info['seconds']:.2f} 秒（{engine}）")
     console.print("输出 / outputs: " + "  ".join(v for v in info["outputs"].values() if v)
                   + f"  (完成标记 / marker: {out / MARKER})")
     _fail_on_quarantine(info["quarantine_failure"])

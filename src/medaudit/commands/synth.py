@@ -11,6 +11,7 @@ from medaudit.cli import app
 from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
 from medaudit.outputs import atomic_output
+from medaudit.schema.money import yuan_text
 
 
 def _parse_rates(items: list[str] | None) -> dict[str, float]:
@@ -67,7 +68,7 @@ def synth_cmd(
         return
     print_table("合成数据 / generated tables", ["表 / table", "行数 / rows"],
                 [(k, f"{v:,}") for k, v in summary["counts"].items()])
-    rows = [(k, SCHEMES[k].zh, by_type.get(k, 0), near.get(k, 0), f"{amounts.get(k, 0) / 100:,.2f}")
+    rows = [(k, SCHEMES[k].zh, by_type.get(k, 0), near.get(k, 0), yuan_text(amounts.get(k, 0), grouped=True))
             for k in SCHEMES if k not in BOUNDARY_SCHEMES]
     print_table("注入违规 / injected violations",
                 ["类型 / type", "名称", "标注 / labels", "阈值处近似(不应报) / near-misses", "金额(元) / amount"], rows)

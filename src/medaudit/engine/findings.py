@@ -19,6 +19,7 @@ from medaudit.engine.compile import ENC_COLUMNS
 from medaudit.engine.prepare import EPOCH
 from medaudit.rules.loader import RuleBase
 from medaudit.rules.model import CORE_COLUMNS, Instance, Template
+from medaudit.schema.money import units_text, yuan_text
 
 _EPOCH = dt.date.fromisoformat(EPOCH)
 
@@ -89,11 +90,11 @@ def _display(name: str, value: Any) -> tuple[str, Any]:
     if value is None:  # the human alias still exists, so a reason naming it shows "—", not a template error
         return _display(name, 0)[0], "—"
     if name.endswith("_fen"):
-        return name[:-4] + "_yuan", f"{value / 100:.2f}"
+        return name[:-4] + "_yuan", yuan_text(int(value))
     if name.endswith("_dn"):
         return name[:-3] + "_date", (_EPOCH + dt.timedelta(days=int(value))).isoformat()
     if name.endswith("_milli"):
-        return name[:-6], f"{value / 1000:g}"
+        return name[:-6], units_text(int(value))
     return name, value
 
 

@@ -1,7 +1,7 @@
 """Header and file-name mapping, generated from the schema column specs.
 
 There is no second hand-written alias list: every header a file may use comes from ``Column.name``,
-``Column.national``, ``Column.zh`` and ``Column.aliases``. What a header says about units matters:
+``Column.national``, ``Column.interface``, ``Column.zh`` and ``Column.aliases``. What a header says about units matters:
 a canonical name (``amt_fen``) or the full Chinese name with its unit (``明细项目费用总额(分)``)
 carries integer fen / thousandths, while national names (``det_item_fee_sumamt``) and plain Chinese
 headers (``金额``) carry yuan / natural units as the national N16,2 fields do.
@@ -11,24 +11,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from medaudit.schema import TABLES, Table
+from medaudit.schema.national import CENTRE_TABLES, JOIN_DERIVED
 
 #: national centre tables (DOMAIN.md §3.7) and the canonical table each feeds
 NATIONAL_TABLES: dict[str, str] = {
-    "setl_list_diag_d": "diagnoses",
-    "setl_list_oprn_d": "operations",
-    "fee_list_d": "fee_lines",
-    "mdtrt_d": "encounters",
-    "setl_d": "settlements",
-}
-
-#: sources that are not named by any column spec because they come from a *join* of national
-#: tables rather than from a header: MDTRT_D carries the institution's region as fix_blng_admdvs.
-JOIN_DERIVED: dict[str, dict[str, tuple[str, ...]]] = {
-    "encounters": {"medins_admdvs": ("fix_blng_admdvs",)},
+    name.lower(): "settlements" if name == "SETL_D" else source for name, (source, _) in CENTRE_TABLES.items()
 }
 
 #: required columns ingest can derive (validate.DERIVED), not counted when guessing a file's table
@@ -63,21 +55,23 @@ def header_index(table: Table) -> dict[str, Target]:
         if k and k not in idx:
             idx[k] = Target(col, scaled, prio)
 
-    # priority bands: canonical name, national names (in spec order), full zh, aliases, bare zh
-    for col in table.columns:
+    def add_names(names: Iterable[tuple[str, tuple[str, ...]]], band: int) -> None:
+        for col, spellings in names:
+            for i, name in enumerate(spellings):
+                add(name, col, False, band + i)
+
+    # priority bands: canonical name, national names (in spec order), 3101 interface names, join-derived
+    # national names (schema.national), full zh, aliases, bare zh
+    cols = table.columns
+    for col in cols:
         add(col.name, col.name, True, 0)
-    for col in table.columns:
-        for i, nat in enumerate(col.national):
-            add(nat, col.name, False, 10 + i)
-    for extra_col, nats in JOIN_DERIVED.get(table.name, {}).items():
-        for i, nat in enumerate(nats):
-            add(nat, extra_col, False, 30 + i)
-    for col in table.columns:
+    add_names(((c.name, c.national) for c in cols), 10)
+    add_names(((c.name, c.interface) for c in cols), 20)
+    add_names(JOIN_DERIVED.get(table.name, {}).items(), 30)
+    for col in cols:
         add(col.zh, col.name, True, 40)
-    for col in table.columns:
-        for i, alias in enumerate(col.aliases):
-            add(alias, col.name, False, 50 + i)
-    for col in table.columns:
+    add_names(((c.name, c.aliases) for c in cols), 50)
+    for col in cols:
         add(_PAREN_TAIL.sub("", col.zh), col.name, False, 70)
     return idx
 

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from medaudit.errors import InputError
 from medaudit.schema import SCHEMAS, TABLES
+from medaudit.schema.values import lit, sql_datetime
 from medaudit.settings import get_settings
 
 from . import refcodes
@@ -56,7 +57,7 @@ from .readers import (
     Reader,
     excel_sheets,
 )
-from .validate import _ts_expr, build_plan, lit, q
+from .validate import build_plan, q
 
 ORD_SHIFT = 40  # __ord = source index << 40 | line: one sortable "where did this row come from"
 ORDER = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
@@ -525,7 +526,7 @@ def _load_settlements(run: _Run, items: list[_Item], rep: TableReport, quar: _Qu
             con.unregister("chunk")
     con.execute(f"""
         CREATE OR REPLACE TABLE setl_status AS
-        WITH p AS (SELECT *, {_ts_expr(q('setl_time'))} AS __t FROM setl_raw),
+        WITH p AS (SELECT *, {sql_datetime(q('setl_time'))} AS __t FROM setl_raw),
         rev AS (SELECT init_setl_id, min(setl_id) AS by_id FROM p
                 WHERE refd_setl_flag = '1' AND init_setl_id IS NOT NULL GROUP BY init_setl_id),
         s AS (SELECT p.*, CASE

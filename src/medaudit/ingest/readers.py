@@ -92,7 +92,8 @@ def decode_line(raw: bytes) -> tuple[str | None, str]:
 def detect_encoding(sample: bytes) -> str:
     """The encoding most lines of the sample use (UTF-8 or GB18030, a superset of GBK/GB2312).
 
-    Only used to show undecodable lines; every line is decoded on its own (``decode_line``).
+    Used to show undecodable lines and by ``decode_text``; every line is decoded on its own
+    (``decode_line``).
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
@@ -109,6 +110,26 @@ def detect_encoding(sample: bytes) -> str:
         if not raw.isascii():
             votes[decode_line(raw)[1]] += 1
     return "gb18030" if votes["gb18030"] > votes["utf-8"] else "utf-8"
+
+
+def decode_text(raw: bytes, source: str = "") -> str:
+    """A whole small file (a catalogue or code-table download) decoded the way ingest decodes an
+    export: a BOM or UTF-16 decides, else each line is UTF-8 or GB18030 on its own (``decode_line``),
+    so a GBK download, a UTF-8 one and one edited in both read alike. Raises ``ValueError`` naming
+    the first line that is neither."""
+    enc = detect_encoding(raw[:65536])
+    if enc.startswith("utf-16"):
+        return raw.decode(enc)
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    out: list[str] = []
+    for no, line in enumerate(raw.split(b"\n"), start=1):
+        text, _ = decode_line(line)
+        if text is None:
+            raise ValueError(f"{source or '文件'} 第{no}行既不是UTF-8也不是GBK/GB18030编码 / line {no} is neither "
+                             "UTF-8 nor GBK/GB18030")
+        out.append(text)
+    return "\n".join(out)
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:

@@ -25,32 +25,28 @@ from medaudit.schema.codes import (
     MEDINS_CLASS_TYPE,
     MEDINS_TYPE_PATTERN,
 )
+from medaudit.schema.money import (
+    FEN_PER_YUAN,
+    MILLI_PER_UNIT,
+    MONEY_LIMIT,
+    PRICE_COLUMNS,
+    QTY_LIMIT,
+    precision_reason,
+)
+from medaudit.schema.values import YEAR_RANGE, lit, sql_datetime, sql_flag, sql_number, sql_two_digit_code
 from medaudit.settings import title_roles
 
 from .mapping import DERIVED_REQUIRED, map_headers
 
-FULL = "０１２３４５６７８９．，－＋：／　"
-HALF = "0123456789.,-+:/ "
-DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d"]
-TRUE_WORDS = ("1", "TRUE", "T", "Y", "YES", "是")
-FALSE_WORDS = ("0", "FALSE", "F", "N", "NO", "否")
 #: columns whose national code is two digits and loses its leading zero in Excel
 TWO_DIGIT_CODES = {"med_chrgitm_type", "hosp_lv"}
-#: price-like money columns (rounded to fen); all other money must be exact to the fen
-PRICE_COLUMNS = {"pric_fen"}
 #: required columns ingest derives when the source has no such column (docs/ingest.md)
 DERIVED = DERIVED_REQUIRED
 REF_COLUMNS = {("diagnoses", "diag_code"): "ref_diag", ("operations", "oprn_code"): "ref_oprn"}
-MONEY_LIMIT = 10**14  # yuan; N16,2 has 14 integer digits
-QTY_LIMIT = 10**13
 
 
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _case_map(expr: str, mapping: dict[str, object]) -> str:
@@ -76,35 +72,11 @@ def _shown(raw: str) -> str:
     return f"left({raw}, 60)"
 
 
-def _num_expr(raw: str) -> str:
-    # fast path for plain numbers; the slow path (full-width digits, thousands separators, ¥) only
-    # runs on rows where the plain cast failed, because DuckDB evaluates CASE branches selectively
-    t = f"ltrim(translate({raw}, {lit(FULL)}, {lit(HALF)}), '¥￥')"
-    fast = f"try_cast({raw} AS DECIMAL(38,10))"
-    slow = (f"try_cast((CASE WHEN regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]*)?') "
-            f"THEN replace({t}, ',', '') ELSE {t} END) AS DECIMAL(38,10))")
-    return f"(CASE WHEN {fast} IS NOT NULL THEN {fast} WHEN {raw} IS NOT NULL THEN {slow} END)"
-
-
-def _ts_expr(raw: str) -> str:
-    norm = (f"replace(replace(regexp_replace(regexp_replace(translate({raw}, {lit(FULL)}, {lit(HALF)}), "
-            f"'([0-9]{{1,2}}:[0-9]{{2}}:[0-9]{{2}})[.,][0-9]+', '\\1'), '[年月/.]', '-', 'g'), '日', ''), 'T', ' ')")
-    fmts = "[" + ", ".join(map(lit, DATE_FORMATS)) + "]"
-    fast = f"try_strptime({raw}, '%Y-%m-%d %H:%M:%S')"
-    fast2 = f"try_strptime({raw}, '%Y-%m-%d')"
-    return (f"(CASE WHEN {fast} IS NOT NULL THEN {fast} WHEN {fast2} IS NOT NULL THEN {fast2} "
-            f"WHEN {raw} IS NOT NULL THEN try_strptime(trim({norm}), {fmts}) END)")
-
-
 def _title_role(raw: str) -> str:
     """Role from the title code by longest configured prefix (settings.title_roles)."""
     roles = sorted(title_roles().items(), key=lambda kv: -len(kv[0]))
     whens = " ".join(f"WHEN starts_with({raw}, {lit(k)}) THEN {lit(v)}" for k, v in roles)
     return f"(CASE {whens} END)"
-
-
-def _pad2(raw: str) -> str:
-    return f"(CASE WHEN regexp_full_match({raw}, '[0-9]') THEN '0' || {raw} ELSE {raw} END)"
 
 
 def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra_checks: Sequence[str] = (),
@@ -150,13 +122,11 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
     for col in t.columns:
         raw = R(col.name)
         if col.kind in ("fen", "milli", "int"):
-            staged.append(f"{_num_expr(raw)} AS {D(col.name)}")
+            staged.append(f"{sql_number(raw)} AS {D(col.name)}")
         elif col.kind in ("date", "timestamp"):
-            staged.append(f"{_ts_expr(raw)} AS {D(col.name)}")
+            staged.append(f"{sql_datetime(raw)} AS {D(col.name)}")
         elif col.kind == "bool":
-            u = f"(CASE WHEN {raw} IN ('0', '1') THEN {raw} ELSE upper(trim(translate({raw}, {lit(FULL)}, {lit(HALF)}))) END)"
-            staged.append(f"(CASE WHEN {u} IN ({', '.join(map(lit, TRUE_WORDS))}) THEN TRUE "
-                          f"WHEN {u} IN ({', '.join(map(lit, FALSE_WORDS))}) THEN FALSE END) AS {D(col.name)}")
+            staged.append(f"{sql_flag(raw)} AS {D(col.name)}")
         elif (table, col.name) in REF_COLUMNS:
             ref = REF_COLUMNS[(table, col.name)]
             joins.append(f"LEFT JOIN {ref} AS j_{col.name} ON upper({raw}) = j_{col.name}.u")
@@ -172,7 +142,7 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
         raw, d, label = R(col.name), D(col.name), _label(col)
         bad = f"{lit(label + '=' + chr(39))} || left({raw}, 60) || {lit(chr(39) + ' ')}"
         if col.kind == "str":
-            val = _pad2(raw) if col.name in TWO_DIGIT_CODES else raw
+            val = sql_two_digit_code(raw) if col.name in TWO_DIGIT_CODES else raw
             if col.name == "visit_type":
                 derived = _case_map(R("med_type"), dict(MED_TYPE_VISIT))
                 val = f"coalesce({raw}, {derived})"
@@ -217,30 +187,30 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
             if is_scaled:
                 limit, mult, rounding = (2**31 if col.kind == "int" else 10**16), 1, False
             elif col.kind == "fen":
-                limit, mult, rounding = MONEY_LIMIT, 100, col.name in PRICE_COLUMNS
+                limit, mult, rounding = MONEY_LIMIT, FEN_PER_YUAN, col.name in PRICE_COLUMNS
             else:
-                limit, mult, rounding = QTY_LIMIT, 1000, True
+                limit, mult, rounding = QTY_LIMIT, MILLI_PER_UNIT, True
             sd = f"({d} * {mult})" if mult != 1 else d
             if rounding:
                 v = f"(CASE WHEN abs({d}) < {limit} THEN round({sd})::BIGINT END)"
             else:
                 v = f"(CASE WHEN abs({d}) < {limit} AND {sd} = round({sd}) THEN ({sd})::BIGINT END)"
             what = "数值" if col.kind == "int" else ("金额" if col.kind == "fen" else "数量")
-            frac = "不是整数 / not an integer" if mult == 1 else "小数位超过2位 / more than 2 decimal places"
+            frac = "不是整数 / not an integer" if mult == 1 else precision_reason(2)
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || "
                         f"{lit('不是有效' + what + '或超出范围 / not a valid number or out of range')} "
                         f"WHEN {raw} IS NOT NULL AND abs({d}) >= {limit} THEN {bad} || '超出范围 / out of range' "
                         f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || {lit(frac)} END")
             if col.name == "medins_lv":
-                hv = _case_map(_pad2(R("hosp_lv")), dict(HOSP_LV_LEVEL))
+                hv = _case_map(sql_two_digit_code(R("hosp_lv")), dict(HOSP_LV_LEVEL))
                 # no level and no hospital grade (pharmacies export an empty hosp_lv): 0, not applicable
                 v = f"coalesce({v}, CASE WHEN {raw} IS NULL THEN coalesce({hv}, CASE WHEN {R('hosp_lv')} IS NULL THEN 0 END) END)"
                 errs.append(f"CASE WHEN {V(col.name)} NOT BETWEEN 0 AND 3 THEN {bad} || '机构级别应为0-3 / level must be 0-3' END")
             pv[col.name] = f"CAST({v} AS INTEGER)" if col.kind == "int" else v
         elif col.kind in ("date", "timestamp"):
-            v = f"(CASE WHEN year({d}) BETWEEN 1900 AND 2100 THEN {d} END)"
+            v = f"(CASE WHEN year({d}) BETWEEN {YEAR_RANGE[0]} AND {YEAR_RANGE[1]} THEN {d} END)"
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN {bad} || '不是有效日期 / not a valid date' "
-                        f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || '日期超出1900-2100 / date out of range' END")
+                        f"WHEN {raw} IS NOT NULL AND {V(col.name)} IS NULL THEN {bad} || {lit(f'日期超出{YEAR_RANGE[0]}-{YEAR_RANGE[1]} / date out of range')} END")
             pv[col.name] = f"CAST({v} AS DATE)" if col.kind == "date" else v
         else:  # bool
             errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN "

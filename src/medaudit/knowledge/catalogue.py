@@ -29,6 +29,7 @@ import yaml
 from medaudit.knowledge.errors import KnowledgeError, Problem
 from medaudit.knowledge.pack import FILE_BY_FILE, KB_TABLES, LAYERS, _read_pack, csv_column_for
 from medaudit.schema.codes import CHRGITM_TYPE_ZH
+from medaudit.schema.values import parse_date, parse_flag, two_digit_code
 
 KINDS = ("drug", "item", "consumable")
 KIND_ZH = {"drug": "药品", "item": "医疗服务项目", "consumable": "医用耗材"}
@@ -147,9 +148,9 @@ def _table_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         finally:
             wb.close()
     elif suffix in (".csv", ".txt"):
-        from medaudit.knowledge.codes import _decode
+        from medaudit.knowledge.codes import decode_download
 
-        reader = csv.reader(io.StringIO(_decode(path.read_bytes())))
+        reader = csv.reader(io.StringIO(decode_download(path.read_bytes(), str(path))))
         line = 0
         for record in reader:
             start = line + 1
@@ -233,14 +234,22 @@ def read_source(path: Path, kind: str | None = None) -> SourceTable:
 
 
 def _date(text: str) -> str:
-    """Downloads write 20250101, 2025/1/1 or 2025-01-01 00:00:00; the pack wants YYYY-MM-DD."""
-    t = text.strip().split(" ")[0].split("T")[0]
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d"):
-        try:
-            return dt.datetime.strptime(t, fmt).date().isoformat()
-        except ValueError:
-            pass
-    return text  # left for the pack reader to reject with its own message
+    """Downloads write 20250101, 2025/1/1 or 2025-01-01 00:00:00 (the national date grammar,
+    schema.values); the pack wants YYYY-MM-DD."""
+    try:
+        return parse_date(text).isoformat()
+    except ValueError:
+        return text  # left for the pack reader to reject with its own message
+
+
+def _invalid(flag: str) -> bool:
+    """有效标志 0/否/无效 (any yes/no word of the shared grammar; a blank flag is valid)."""
+    if flag == "无效":
+        return True
+    try:
+        return bool(flag) and not parse_flag(flag)
+    except ValueError:
+        return False
 
 
 def convert(table: SourceTable) -> tuple[list[tuple[SourceRow, dict[str, str]]], list[Problem], int]:
@@ -258,7 +267,7 @@ def convert(table: SourceTable) -> tuple[list[tuple[SourceRow, dict[str, str]]],
         def bad(target: str, reason: str, _row: SourceRow = row) -> None:
             problems.append(Problem(_row.file, _row.line, table.columns.get(target, target), reason))
 
-        if c.get("vali_flag", "") in ("0", "否", "无效"):
+        if _invalid(c.get("vali_flag", "")):
             bad("vali_flag", "有效标志为0（已失效），未导入 / row marked invalid (vali_flag=0)")
             continue
         c.pop("vali_flag", None)
@@ -288,8 +297,8 @@ def convert(table: SourceTable) -> tuple[list[tuple[SourceRow, dict[str, str]]],
             if not cat:
                 c["category"] = DEFAULT_ITEM_CATEGORY
                 defaulted += 1
-            elif cat.zfill(2) in CHRGITM_TYPE_ZH:
-                c["category"] = cat.zfill(2)
+            elif two_digit_code(cat) in CHRGITM_TYPE_ZH:
+                c["category"] = two_digit_code(cat)
             elif cat in _CHRGITM_BY_NAME:
                 c["category"] = _CHRGITM_BY_NAME[cat]
             else:
@@ -299,8 +308,6 @@ def convert(table: SourceTable) -> tuple[list[tuple[SourceRow, dict[str, str]]],
             for lv in ("price_cap_lv1", "price_cap_lv2", "price_cap_lv3"):
                 if not c.get(lv) and price:
                     c[lv] = price
-        elif layout.kind == "consumable" and c.get("high_value"):
-            c["high_value"] = {"是": "1", "否": "0"}.get(c["high_value"], c["high_value"])
         out.append((row, {k: v for k, v in c.items() if v != ""}))
     return out, problems, defaulted
 

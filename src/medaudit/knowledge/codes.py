@@ -147,19 +147,14 @@ def load_procedures(ref_dir: Path | None = None) -> CodeList:
 # import of an official table
 
 
-def _decode(raw: bytes) -> str:
-    """Bureau downloads are often GBK/GB18030; detect rather than assume."""
-    for enc in ("utf-8-sig",):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    from charset_normalizer import from_bytes
+def decode_download(raw: bytes, source: str) -> str:
+    """Bureau downloads are often GBK/GB18030: the one detector ingest uses (ingest.readers)."""
+    from medaudit.ingest.readers import decode_text
 
-    best = from_bytes(raw).best()
-    if best is None:
-        return raw.decode("gb18030")
-    return str(best)
+    try:
+        return decode_text(raw, source)
+    except ValueError as exc:
+        raise KnowledgeError([Problem(source, None, None, str(exc))]) from None
 
 
 def _find_header(rows: list[list[str]]) -> tuple[int, int, int] | None:
@@ -214,11 +209,11 @@ def read_code_table(path: Path) -> list[tuple[str, str]]:
             wb.close()
         pairs, problems = _rows_from_table(rows, src)
     elif suffix == ".csv":
-        text = _decode(path.read_bytes())
+        text = decode_download(path.read_bytes(), src)
         rows = list(csv.reader(io.StringIO(text)))
         pairs, problems = _rows_from_table(rows, src)
     elif suffix in (".dat", ".txt"):
-        pairs, problems = parse_dat(_decode(path.read_bytes()), src)
+        pairs, problems = parse_dat(decode_download(path.read_bytes(), src), src)
     else:
         raise KnowledgeError([Problem(src, None, None, "仅支持 .csv .xlsx .dat .txt / unsupported file type")])
     seen: dict[str, int] = {}

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from medaudit.engine.prepare import _match
 from medaudit.knowledge.tables import KB_TABLES
+from medaudit.schema import money
 from medaudit.schema.arrow import arrow_schema
 from medaudit.schema.codes import DRUG_CHRGITM_TYPES
 
@@ -141,9 +142,7 @@ def pct(share: float | None) -> str:
 
 
 def yuan_text(fen: int) -> str:
-    from medaudit.report import yuan
-
-    return f"{yuan(fen):,.2f}"
+    return money.yuan_text(fen, grouped=True)
 
 
 def coverage_of(fee_lines: pa.Table | Sequence[Path], kb: KnowledgeLike, *, pack: str = "",

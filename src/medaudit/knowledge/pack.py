@@ -14,7 +14,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ from medaudit.knowledge.tables import KB_TABLES
 from medaudit.schema.arrow import arrow_schema
 from medaudit.schema.codes import CHRGITM_TYPE_ZH, VISIT_TYPE_ZH
 from medaudit.schema.columns import Column
+from medaudit.schema.money import FEN_PER_YUAN, MILLI_PER_UNIT, units_to_milli, yuan_to_fen
+from medaudit.schema.values import parse_flag
 
 LAYERS = ("national", "province", "city")
 LAYER_ZH = {"national": "国家", "province": "省级", "city": "市级"}
@@ -197,20 +198,12 @@ def _parse_date(text: str) -> dt.date:
 
 
 def _decimal_scaled(text: str, scale: int, what: str) -> int:
-    """Exact decimal → integer (yuan→fen with scale 100, units→milli with 1000); no float ever."""
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"不是数字 / not a number: {text!r}") from None
-    if not d.is_finite():
-        raise ValueError(f"不是有限数字 / not a finite number: {text!r}")
-    if d < 0:
+    """Exact decimal → integer (yuan→fen, units→milli) by the shared money rules; no float ever, and
+    a pack value may not be finer than the unit nor negative."""
+    value = yuan_to_fen(text) if scale == FEN_PER_YUAN else units_to_milli(text, exact=True)
+    if value < 0:
         raise ValueError(f"{what}不能为负 / must not be negative: {text}")
-    scaled = d * scale
-    if scaled != scaled.to_integral_value():
-        digits = len(str(scale)) - 1
-        raise ValueError(f"{what}最多 {digits} 位小数 / at most {digits} decimals: {text}")
-    return int(scaled)
+    return value
 
 
 def _parse_value(col: Column, text: str) -> Any:
@@ -221,16 +214,11 @@ def _parse_value(col: Column, text: str) -> Any:
             raise ValueError(f"应为非负整数 / expected a non-negative integer: {text!r}")
         return int(text)
     if col.kind == "bool":
-        low = text.lower()
-        if low in ("1", "true", "yes", "y", "是"):
-            return True
-        if low in ("0", "false", "no", "n", "否"):
-            return False
-        raise ValueError(f"应为 0/1 / expected 0 or 1: {text!r}")
+        return parse_flag(text)
     if col.kind == "fen":
-        return _decimal_scaled(text, 100, "金额(元)")
+        return _decimal_scaled(text, FEN_PER_YUAN, "金额(元)")
     if col.kind == "milli":
-        return _decimal_scaled(text, 1000, "数量")
+        return _decimal_scaled(text, MILLI_PER_UNIT, "数量")
     if col.kind == "date":
         return _parse_date(text)
     raise ValueError(f"unsupported column kind {col.kind}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from medaudit.knowledge.pack import KnowledgeBase
 from medaudit.schema.codes import CHRGITM_TYPE_ZH, GEND_ZH, LEVEL_ZH, VISIT_TYPE_ZH
+from medaudit.schema.money import units_text, yuan_text
 
 #: everyday names → catalogue wording (a query also matches names containing the expansion)
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -35,7 +35,7 @@ class Hit:
 
 
 def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"{Decimal(fen) / 100:.2f}"
+    return yuan_text(fen) or ""
 
 
 def _is_code_query(text: str) -> bool:
@@ -110,7 +110,7 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
         if row["insurance_only"]:
             r.append(f"限{row['insurance_only']}保险")
         if row["max_daily_dose_milli"] is not None:
-            r.append(f"每日最大 {Decimal(row['max_daily_dose_milli']) / 1000:f}{row['dose_unit'] or ''}")
+            r.append(f"每日最大 {units_text(row['max_daily_dose_milli'])}{row['dose_unit'] or ''}")
         if row["max_days"]:
             r.append(f"最多 {row['max_days']} 天")
         if cp in key_drugs:

@@ -18,8 +18,11 @@ class Column:
 
     ``kind`` is semantic: ``fen`` is money in integer fen (分), ``milli`` a quantity in
     thousandths, so sums agree exactly across engines. ``national`` lists the national-platform
-    field names that map to this column (first one is used on export); ``aliases`` holds common
-    Chinese headers seen in hospital and bureau exports.
+    field names of the centre tables that map to this column (the first one is the export header);
+    ``interface`` the 3101/3102 DTO field names (DOMAIN.md §3.2) where they differ from the centre
+    tables (the first one is what ``api.dto`` writes, all are read, in order, by ``api.mapping``);
+    ``aliases`` holds common Chinese headers seen in hospital and bureau exports. Ingest accepts all
+    of them as headers (medaudit.schema.national is the one mapping every path reads).
     """
 
     name: str
@@ -30,6 +33,7 @@ class Column:
     national: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     pattern: str | None = None
+    interface: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

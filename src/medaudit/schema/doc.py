@@ -33,9 +33,10 @@ def render() -> str:
         "",
         "Every path (ingest, engines, API, synthetic data) uses these tables. Money is integer fen (分) and",
         "quantities are integer thousandths, so sums agree exactly across engines. *National* lists the",
-        "national-platform field names that map to the column (the first is used on export); *Chinese",
-        "headers* are the aliases ingest accepts. Refund lines carry negative quantity and amount and are",
-        "netted per (encounter, code) by later stages.",
+        "centre-table field names that map to the column (the first is used on export); *3101/3102* the",
+        "interface DTO field names where they differ (the first is what the API writes, all are read);",
+        "*Chinese headers* are further aliases (ingest accepts every name listed). Refund lines carry",
+        "negative quantity and amount and are netted per (encounter, code) by later stages.",
         "",
     ]
     for t in TABLES.values():
@@ -49,8 +50,8 @@ def render() -> str:
             lines.append("- foreign keys: " + ", ".join(f"{c} → {p}" for c, p in t.foreign_keys.items()))
         lines += [
             "",
-            "| column | type | required | meaning (中文) | meaning (English) | national | Chinese headers |",
-            "|---|---|---|---|---|---|---|",
+            "| column | type | required | meaning (中文) | meaning (English) | national | 3101/3102 | Chinese headers |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for c in t.columns:
             typ = f"{c.kind} ({ARROW_TYPES[c.kind]}; {KIND_NOTE[c.kind]})"
@@ -58,7 +59,8 @@ def render() -> str:
                 typ += f", pattern `{c.pattern}`"
             lines.append(
                 f"| `{c.name}` | {_cell(typ)} | {'yes' if c.required else ''} | {_cell(c.zh)} | {_cell(c.en)} | "
-                f"{', '.join(f'`{n}`' for n in c.national)} | {_cell('、'.join(c.aliases))} |"
+                f"{', '.join(f'`{n}`' for n in c.national)} | {', '.join(f'`{n}`' for n in c.interface)} | "
+                f"{_cell('、'.join(c.aliases))} |"
             )
         lines.append("")
     return "\n".join(lines)

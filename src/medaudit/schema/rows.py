@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,28 +9,18 @@ import pyarrow as pa
 
 from .arrow import arrow_schema
 from .columns import Table
+from .values import parse_date, parse_datetime, parse_flag
 
 
 def _coerce(kind: str, value: Any) -> Any:
     if value is None or value == "":
         return None
     if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        return dt.date.fromisoformat(str(value)[:10])
+        return parse_date(value)
     if kind == "timestamp":
-        if isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day)
-        text = str(value).replace("T", " ")
-        return dt.datetime.fromisoformat(text if len(text) > 10 else text + " 00:00:00")
+        return parse_datetime(value)
     if kind == "bool":
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "y", "yes", "是")
-        return bool(value)
+        return parse_flag(value) if isinstance(value, str) else bool(value)
     if kind in ("int", "fen", "milli"):
         return int(value)
     return str(value)

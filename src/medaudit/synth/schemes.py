@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from medaudit.schema.money import yuan_text
+
 from .checker import Line, age_at, drug_days_limit, findings
 from .kb import Drug, Item
 from .population import in_guidance
@@ -337,7 +339,7 @@ def _over_price(w: World, e: int) -> bool:
         pric = cap + max(1, cap * int(w.rng.integers(10, 40)) // 100)
         units = 1
         x = _item_x(w, e, it, _new_time(w, e), units, pric)
-        if _try(w, e, [x], [("over_price", 0)], [(pric - cap) * x.cnt // 1000], f"{it.name}单价超{cap / 100:.2f}元限价"):
+        if _try(w, e, [x], [("over_price", 0)], [(pric - cap) * x.cnt // 1000], f"{it.name}单价超{yuan_text(cap)}元限价"):
             return True
     return False
 
