@@ -30,8 +30,9 @@ UNFAITHFUL: dict[str, tuple[type[exp.Expression], ...]] = {
 
 
 def _sqlite_date_parts(node: exp.Expr) -> exp.Expr:
-    """SQLite has no YEAR/MONTH/DAY: rewrite them to STRFTIME, which it has."""
-    fmt = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d", exp.DayOfMonth: "%d"}
+    """SQLite has no YEAR/MONTH/DAY/HOUR/MINUTE: rewrite them to STRFTIME, which it has."""
+    fmt = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d", exp.DayOfMonth: "%d", exp.Hour: "%H",
+           exp.Minute: "%M"}
     for kind, pattern in fmt.items():
         if type(node) is kind:
             return exp.cast(exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(pattern), node.this]),

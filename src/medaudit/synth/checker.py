@@ -27,6 +27,8 @@ LOOKBACK_DAYS = 90  # drug_second_line
 MIN_PARTS = 2  # decomposed_charge
 MAX_LOS_DAYS = 60  # abnormal_los
 MAX_GAP_DAYS = 15  # split_admission
+MIN_LOS_DAYS = 3  # fee_bulk_upload
+MIN_LINES = 5  # fee_bulk_upload
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Params:
     min_parts: int = MIN_PARTS
     max_los_days: int = MAX_LOS_DAYS
     max_gap_days: int = MAX_GAP_DAYS
+    count_both_ends: int = 0  # item_over_los
+    min_los_days: int = MIN_LOS_DAYS
+    min_lines: int = MIN_LINES
 
     @classmethod
     def of(cls, template: str, given: dict[str, int]) -> Params:
@@ -54,6 +59,11 @@ class Params:
             return cls(max_los_days=int(given.get("max_los_days", MAX_LOS_DAYS)))
         if template == "split_admission":
             return cls(max_gap_days=int(given.get("max_gap_days", MAX_GAP_DAYS)))
+        if template == "item_over_los":
+            return cls(count_both_ends=int(given.get("count_both_ends", 0)))
+        if template == "fee_bulk_upload":
+            return cls(min_los_days=int(given.get("min_los_days", MIN_LOS_DAYS)),
+                       min_lines=int(given.get("min_lines", MIN_LINES)))
         return cls()
 
 
@@ -283,6 +293,8 @@ class Visit:
     dscg: int | None = None  # None: a stay not yet discharged
     setl: int = 0
     die: int | None = None  # the patient's date of death
+    adm_t: int | None = None  # admission and discharge times in seconds (fee-time scale), when known
+    dscg_t: int | None = None
 
     @property
     def end(self) -> float:
@@ -315,7 +327,59 @@ def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> s
                 out.add(("drug_second_line", v.key, ln.seq))
     every = [ln for v in visits for ln in v.lines]
     out |= {("duplicate_trace_code", owner[seq], seq) for seq in trace_repeats(every)}
+    for v in visits:
+        out |= {(t, v.key, seq) for t, seq in stay_line_findings(v, params)}
     return out | {(t, key, -1) for t, key in stay_findings(visits, params)}
+
+
+def _minute(t: int) -> tuple[int, bool]:
+    """(minute number, has a time of day): 00:00 is read as a date-only export."""
+    return t // 60, t % 86400 >= 60
+
+
+def stay_line_findings(v: Visit, params: Params = DEFAULTS) -> set[tuple[str, int]]:
+    """(violation_type, seq) of the line rules that read a stay's admission and discharge:
+    费用日期不在就诊期间, 费用集中上传, 项目超住院天数."""
+    out: set[tuple[str, int]] = set()
+    if v.ctx.visit_type != "inpatient" or v.adm_t is None:
+        return out
+    paid = sorted((ln for ln in v.lines if not ln.selfpay), key=lambda x: (x.t, x.seq))
+    adm_m, _ = _minute(v.adm_t)
+    for ln in paid:
+        fee_m, fee_timed = _minute(ln.t)
+        before = fee_m < adm_m if fee_timed else ln.day < v.adm
+        after = False
+        if v.dscg_t is not None and v.dscg is not None:
+            dscg_m, dscg_timed = _minute(v.dscg_t)
+            after = fee_m > dscg_m if dscg_timed else ln.day > v.dscg
+        if before or after:
+            out.add(("fee_outside_stay", ln.seq))
+    if v.dscg is None:
+        return out
+    los = v.dscg - v.adm
+    if paid and los >= params.min_los_days and len(paid) >= params.min_lines \
+            and len({ln.day for ln in paid}) == 1:
+        out.add(("fee_bulk_upload", paid[0].seq))
+    # 项目超住院天数: per item, beds (charge type 01 billed by the day) all together
+    groups: dict[str, list[Line]] = {}
+    for ln in paid:
+        it = ln.item
+        if it is None or it.unit not in ("日", "小时"):
+            continue
+        bed = ln.ctype == "01" and it.unit == "日"
+        groups.setdefault("bed" if bed else it.prefix, []).append(ln)
+    for lines in groups.values():
+        unit = lines[0].item.unit if lines[0].item is not None else ""
+        if unit == "小时":
+            allowed = (los + 1) * 24
+        else:
+            allowed = los + 1 if params.count_both_ends == 1 else max(los, 1)
+        run = 0
+        for ln in lines:
+            if run <= allowed * 1000 < run + ln.cnt:
+                out.add(("item_over_los", ln.seq))
+            run += ln.cnt
+    return out
 
 
 def stay_findings(visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str]]:
@@ -356,7 +420,8 @@ SCOPE: dict[str, str | None] = {
         "drug_max_dose", "drug_over_days", "chronic_drug_scope", "drug_second_line", "item_gender",
         "over_price", "item_indication", "drug_duplicate", "drug_contraindication", "item_over_freq",
         "decomposed_charge", "duplicate_charge", "duplicate_trace_code", "outpatient_during_stay",
-        "concurrent_stay", "split_admission", "abnormal_los", "after_death")},
+        "concurrent_stay", "split_admission", "abnormal_los", "after_death", "fee_outside_stay",
+        "fee_bulk_upload", "item_over_los")},
     "guidance_remote": "encounter-level: institution status and insured region; the scheduler never sends a remote patient to a guidance-period institution",
     "low_standard_admission": "encounter-level: fee shares of a whole stay; only the low-standard templates (scheme only) reach them",
     "dq_master_missing": "data quality of the tables (missing master rows), not a claim rule; generated tables are complete",

@@ -70,7 +70,9 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
         setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
         visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
                             str(e["fixmedins_code"]), adm, dscg, setl,
-                            die.toordinal() if die is not None else None))
+                            die.toordinal() if die is not None else None,
+                            _seconds(e["adm_time"]),
+                            _seconds(e["dscg_time"]) if e.get("dscg_time") is not None else None))
     return visits, line_id
 
 
