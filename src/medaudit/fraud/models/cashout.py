@@ -35,6 +35,8 @@ WHERE e.visit_type = 'pharmacy'
 GAPS = """
 SELECT s.*, s.setl_min - LAG(s.setl_min) OVER (PARTITION BY s.fixmedins_code ORDER BY s.setl_min, s.mdtrt_id) AS gap_min,
        LAG(s.psn_no) OVER (PARTITION BY s.fixmedins_code ORDER BY s.setl_min, s.mdtrt_id) AS prev_psn,
+       LAG(s.amt_fen) OVER (PARTITION BY s.fixmedins_code ORDER BY s.setl_min, s.mdtrt_id) AS prev_amt,
+       LAG(s.n_lines) OVER (PARTITION BY s.fixmedins_code ORDER BY s.setl_min, s.mdtrt_id) AS prev_lines,
        COUNT(*) OVER (PARTITION BY s.fixmedins_code, s.amt_fen, s.n_lines) AS same_basket
 FROM sales s
 """
@@ -51,7 +53,9 @@ SELECT g.fixmedins_code, MAX(g.medins_admdvs) AS medins_admdvs, COUNT(*) AS n_sa
        COUNT(DISTINCT g.psn_no) AS n_cards,
        CAST(SUM(g.fund_pay_fen) AS BIGINT) AS fund_pay_fen,
        AVG(CASE WHEN g.amt_fen > 0 AND g.amt_fen % 1000 = 0 THEN 1.0 ELSE 0.0 END) AS round_share,
-       AVG(CASE WHEN g.same_basket >= 3 AND g.n_lines >= 2 THEN 1.0 ELSE 0.0 END) AS basket_share,
+       AVG(CASE WHEN g.amt_fen = g.prev_amt AND g.n_lines = g.prev_lines AND g.prev_psn <> g.psn_no
+                THEN 1.0 ELSE 0.0 END) AS repeat_share,
+       AVG(g.same_basket * 1.0) / COUNT(*) AS basket_concentration,
        AVG(CASE WHEN g.gap_min <= 5 AND g.prev_psn <> g.psn_no THEN 1.0 ELSE 0.0 END) AS burst_share,
        AVG(CASE WHEN g.hr >= 21 OR g.hr < 6 THEN 1.0 ELSE 0.0 END) AS late_share,
        COUNT(DISTINCT g.setl_min - g.setl_min % 60) AS open_hours,
@@ -66,13 +70,13 @@ GROUP BY g.fixmedins_code
 #: the settlements that make up the pattern (evidence): round amounts, repeated baskets, bursts
 FLAGGED_SALES = """
 SELECT fixmedins_code, mdtrt_id, fund_pay_fen FROM gaps
-WHERE (amt_fen > 0 AND amt_fen % 1000 = 0) OR (same_basket >= 3 AND n_lines >= 2)
+WHERE (amt_fen > 0 AND amt_fen % 1000 = 0) OR (amt_fen = prev_amt AND n_lines = prev_lines AND prev_psn <> psn_no)
    OR (gap_min <= 5 AND prev_psn <> psn_no)
 """
 
-_MONEY = ("round_share", "basket_share")
+_MONEY = ("round_share", "basket_excess")
 _TIMING = ("burst_excess", "late_share", "busy_cards")
-_ZH = {"round_share": "整数金额结算占比", "basket_share": "相同处方组合占比", "burst_excess": "集中连续刷卡超出随机预期",
+_ZH = {"round_share": "整数金额结算占比", "basket_excess": "连续相同处方组合超出随机预期", "burst_excess": "集中连续刷卡超出随机预期",
        "late_share": "夜间结算占比", "busy_cards": "高峰时段不同参保人数"}
 
 
@@ -91,7 +95,7 @@ class CardCashOut(FraudModel):
         id="card_cashout", name="医保电子凭证套现", version=1, subject_type="pharmacy",
         logic="定点零售药店整数金额结算、相同处方组合反复出现（资金特征），同时伴有短时间内多张凭证连续结算超出随机预期、"
               "夜间集中结算或高峰时段不同参保人数异常（时间特征）；各指标与本统筹区药店比较（稳健z值）。",
-        features="每家药店：结算笔数、参保人数、整数金额占比、相同组合占比、5分钟内连续不同人结算占比及随机预期、"
+        features="每家药店：结算笔数、参保人数、整数金额占比、与上一笔相同组合（金额与明细数相同）占比及随机预期(Σp²)、5分钟内连续不同人结算占比及随机预期、"
                  "夜间(21时至次日6时)占比、30分钟时段内不同参保人数。",
         lookalikes="24小时药店（夜间占比高但金额与组合正常）；旗舰店/大型连锁（笔数多，连续结算由其自身销售速率解释）。",
         narrative="药店{fixmedins_code}共{n_sales}笔结算、{n_cards}名参保人：{drivers}，涉及基金{amount_yuan}元。",
@@ -112,6 +116,8 @@ class CardCashOut(FraudModel):
         for r in rows:
             r["burst_excess"] = float(r["burst_share"]) - expected_burst_share(r["n_sales"], r["open_hours"])
             r["busy_cards"] = float(r["busy_cards"] or 0.0)
+            # consecutive sales with the same basket, beyond the chance Σ p_b² of the pharmacy's basket mix
+            r["basket_excess"] = float(r["repeat_share"]) - float(r["basket_concentration"])
         zs = {k: robust_z(np.array([float(r[k]) for r in rows]), floor=0.02 if k != "busy_cards" else 0.5)
               for k in (*_MONEY, *_TIMING)}
         zmin = float(params["z_min"])

@@ -18,7 +18,7 @@ SELECT e.fixmedins_code, MAX(e.fixmedins_type) AS fixmedins_type, MAX(e.medins_l
        COUNT(*) AS n_visits, COUNT(DISTINCT e.psn_no) AS n_patients,
        CAST(SUM(e.fund_pay_fen) AS BIGINT) AS fund_pay_fen,
        AVG(e.medfee_sumamt_fen * 1.0) AS cost_per_visit,
-       SUM(CASE WHEN e.visit_type = 'inpatient' THEN 1 ELSE 0 END) AS n_stays,
+       CAST(SUM(CASE WHEN e.visit_type = 'inpatient' THEN 1 ELSE 0 END) AS BIGINT) AS n_stays,
        AVG(CASE WHEN e.visit_type = 'inpatient' THEN e.los_days * 1.0 ELSE NULL END) AS avg_stay,
        AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN e.los_days <= 2 THEN 1.0 ELSE 0.0 END) ELSE NULL END)
            AS short_stay_share,

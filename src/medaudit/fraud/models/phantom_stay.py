@@ -33,7 +33,7 @@ GROUP BY l.mdtrt_id, l.fee_dn
 
 ELSEWHERE = """
 SELECT s.mdtrt_id, COUNT(*) AS n_elsewhere,
-       SUM(CASE WHEN o.medins_admdvs <> s.medins_admdvs THEN 1 ELSE 0 END) AS n_other_region
+       CAST(SUM(CASE WHEN o.medins_admdvs <> s.medins_admdvs THEN 1 ELSE 0 END) AS BIGINT) AS n_other_region
 FROM enc_ctx s
 JOIN enc_ctx o ON o.psn_no = s.psn_no AND o.mdtrt_id <> s.mdtrt_id AND o.fixmedins_code <> s.fixmedins_code
  AND o.adm_dn > s.adm_dn AND o.adm_dn < s.dscg_dn AND o.visit_type <> 'inpatient'
@@ -48,7 +48,7 @@ SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.medins_admdvs, e.medins_lv, e.l
        COALESCE(a.bed_amt, 0) AS bed_amt, COALESCE(a.total_amt, 0) AS total_amt,
        COALESCE(w.n_elsewhere, 0) AS n_elsewhere, COALESCE(w.n_other_region, 0) AS n_other_region
 FROM enc_ctx e
-LEFT JOIN (SELECT mdtrt_id, COUNT(*) AS days_charged, SUM(care) AS care_days, AVG(day_amt * 1.0) AS mean_day,
+LEFT JOIN (SELECT mdtrt_id, COUNT(*) AS days_charged, CAST(SUM(care) AS BIGINT) AS care_days, AVG(day_amt * 1.0) AS mean_day,
                   STDDEV_POP(day_amt * 1.0) AS sd_day FROM days GROUP BY mdtrt_id) d ON d.mdtrt_id = e.mdtrt_id
 LEFT JOIN (SELECT mdtrt_id, CAST(SUM(CASE WHEN med_chrgitm_type IN ('01', '02') THEN amt_fen ELSE 0 END) AS BIGINT) AS bed_amt,
                   CAST(SUM(amt_fen) AS BIGINT) AS total_amt
