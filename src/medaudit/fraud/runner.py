@@ -52,8 +52,25 @@ def compute_features(backend: Backend, model_id: str) -> dict[str, pa.Table]:
         compiled = compile_sql(sql, backend.dialect, rename, what=f"反欺诈模型 {model_id} 特征 {name}")
         table = feature_table(model_id, name)
         backend.materialize(table, compiled)
-        out[name] = backend.query(f"SELECT * FROM {table}")
+        out[name] = conform(backend.query(f"SELECT * FROM {table}"))
     return out
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """Engine-neutral feature types: every column nullable, integers as int64, floats as float64.
+
+    Engines disagree on both (Spark marks COUNT not-null and returns HOUR as int32, DuckDB returns
+    BIGINT); the scoring reads values, and the differential test compares tables, so both see one form.
+    """
+    fields = []
+    for f in table.schema:
+        t = f.type
+        if pa.types.is_integer(t):
+            t = pa.int64()
+        elif pa.types.is_floating(t) or pa.types.is_decimal(t):
+            t = pa.float64()
+        fields.append(pa.field(f.name, t, nullable=True))
+    return table.cast(pa.schema(fields))
 
 
 @dataclass

@@ -52,17 +52,17 @@ PHARMACY = """
 SELECT g.fixmedins_code, MAX(g.medins_admdvs) AS medins_admdvs, COUNT(*) AS n_sales,
        COUNT(DISTINCT g.psn_no) AS n_cards,
        CAST(SUM(g.fund_pay_fen) AS BIGINT) AS fund_pay_fen,
-       AVG(CASE WHEN g.amt_fen > 0 AND g.amt_fen % 1000 = 0 THEN 1.0 ELSE 0.0 END) AS round_share,
+       AVG(CASE WHEN g.amt_fen > 0 AND g.amt_fen % 1000 = 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS round_share,
        AVG(CASE WHEN g.amt_fen = g.prev_amt AND g.n_lines = g.prev_lines AND g.prev_psn <> g.psn_no
-                THEN 1.0 ELSE 0.0 END) AS repeat_share,
-       AVG(g.same_basket * 1.0) / COUNT(*) AS basket_concentration,
-       AVG(CASE WHEN g.gap_min <= 5 AND g.prev_psn <> g.psn_no THEN 1.0 ELSE 0.0 END) AS burst_share,
-       AVG(CASE WHEN g.hr >= 21 OR g.hr < 6 THEN 1.0 ELSE 0.0 END) AS late_share,
+                THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS repeat_share,
+       AVG(g.same_basket * CAST(1 AS DOUBLE)) / COUNT(*) AS basket_concentration,
+       AVG(CASE WHEN g.gap_min <= 5 AND g.prev_psn <> g.psn_no THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS burst_share,
+       AVG(CASE WHEN g.hr >= 21 OR g.hr < 6 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS late_share,
        COUNT(DISTINCT g.setl_min - g.setl_min % 60) AS open_hours,
        MAX(s.max_cards) AS max_cards_slot, MAX(s.busy_cards) AS busy_cards
 FROM gaps g
 LEFT JOIN (SELECT fixmedins_code, MAX(n_cards) AS max_cards,
-                  AVG(CASE WHEN n_sales >= 3 THEN n_cards * 1.0 ELSE NULL END) AS busy_cards
+                  AVG(CASE WHEN n_sales >= 3 THEN n_cards * CAST(1 AS DOUBLE) ELSE NULL END) AS busy_cards
            FROM slots GROUP BY fixmedins_code) s ON s.fixmedins_code = g.fixmedins_code
 GROUP BY g.fixmedins_code
 """

@@ -17,16 +17,16 @@ SELECT e.fixmedins_code, MAX(e.fixmedins_type) AS fixmedins_type, MAX(e.medins_l
        MAX(e.medins_admdvs) AS medins_admdvs,
        COUNT(*) AS n_visits, COUNT(DISTINCT e.psn_no) AS n_patients,
        CAST(SUM(e.fund_pay_fen) AS BIGINT) AS fund_pay_fen,
-       AVG(e.medfee_sumamt_fen * 1.0) AS cost_per_visit,
+       AVG(e.medfee_sumamt_fen * CAST(1 AS DOUBLE)) AS cost_per_visit,
        CAST(SUM(CASE WHEN e.visit_type = 'inpatient' THEN 1 ELSE 0 END) AS BIGINT) AS n_stays,
-       AVG(CASE WHEN e.visit_type = 'inpatient' THEN e.los_days * 1.0 ELSE NULL END) AS avg_stay,
-       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN e.los_days <= 2 THEN 1.0 ELSE 0.0 END) ELSE NULL END)
+       AVG(CASE WHEN e.visit_type = 'inpatient' THEN e.los_days * CAST(1 AS DOUBLE) ELSE NULL END) AS avg_stay,
+       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN e.los_days <= 2 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) ELSE NULL END)
            AS short_stay_share,
-       AVG(CASE WHEN r.n_prior > 0 THEN 1.0 ELSE 0.0 END) AS return_share,
-       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN s.readmit > 0 THEN 1.0 ELSE 0.0 END) ELSE NULL END)
+       AVG(CASE WHEN r.n_prior > 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) AS return_share,
+       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN s.readmit > 0 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) ELSE NULL END)
            AS readmit_share,
        MAX(a.drug_share) AS drug_share, MAX(a.test_share) AS test_share,
-       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN t.test_share >= 0.7 THEN 1.0 ELSE 0.0 END) ELSE NULL END)
+       AVG(CASE WHEN e.visit_type = 'inpatient' THEN (CASE WHEN t.test_share >= 0.7 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END) ELSE NULL END)
            AS test_stay_share
 FROM enc_ctx e
 LEFT JOIN (SELECT e1.mdtrt_id, COUNT(*) AS n_prior FROM enc_ctx e1
@@ -40,11 +40,11 @@ LEFT JOIN (SELECT e1.mdtrt_id, COUNT(*) AS readmit FROM enc_ctx e1
             AND e1.adm_dn >= e0.dscg_dn AND e1.adm_dn - e0.dscg_dn <= 15
            WHERE e1.visit_type = 'inpatient' GROUP BY e1.mdtrt_id) s ON s.mdtrt_id = e.mdtrt_id
 LEFT JOIN (SELECT fixmedins_code,
-                  SUM(CASE WHEN is_drug THEN amt_fen ELSE 0 END) * 1.0 / NULLIF(SUM(amt_fen), 0) AS drug_share,
-                  SUM(CASE WHEN med_chrgitm_type IN ('03', '04') THEN amt_fen ELSE 0 END) * 1.0
+                  SUM(CASE WHEN is_drug THEN amt_fen ELSE 0 END) * CAST(1 AS DOUBLE) / NULLIF(SUM(amt_fen), 0) AS drug_share,
+                  SUM(CASE WHEN med_chrgitm_type IN ('03', '04') THEN amt_fen ELSE 0 END) * CAST(1 AS DOUBLE)
                       / NULLIF(SUM(amt_fen), 0) AS test_share
            FROM line_ctx GROUP BY fixmedins_code) a ON a.fixmedins_code = e.fixmedins_code
-LEFT JOIN (SELECT mdtrt_id, SUM(CASE WHEN med_chrgitm_type IN ('03', '04') THEN amt_fen ELSE 0 END) * 1.0
+LEFT JOIN (SELECT mdtrt_id, SUM(CASE WHEN med_chrgitm_type IN ('03', '04') THEN amt_fen ELSE 0 END) * CAST(1 AS DOUBLE)
                       / NULLIF(SUM(amt_fen), 0) AS test_share
            FROM line_ctx WHERE visit_type = 'inpatient' GROUP BY mdtrt_id) t ON t.mdtrt_id = e.mdtrt_id
 WHERE e.fixmedins_type <> 'pharmacy'

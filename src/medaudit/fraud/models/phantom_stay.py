@@ -44,12 +44,12 @@ GROUP BY s.mdtrt_id
 STAYS = """
 SELECT e.mdtrt_id, e.psn_no, e.fixmedins_code, e.medins_admdvs, e.medins_lv, e.los_days, e.fund_pay_fen,
        COALESCE(d.days_charged, 0) AS days_charged, COALESCE(d.care_days, 0) AS care_days,
-       COALESCE(d.mean_day, 0.0) AS mean_day, COALESCE(d.sd_day, 0.0) AS sd_day,
+       COALESCE(d.mean_day, CAST(0 AS DOUBLE)) AS mean_day, COALESCE(d.sd_day, CAST(0 AS DOUBLE)) AS sd_day,
        COALESCE(a.bed_amt, 0) AS bed_amt, COALESCE(a.total_amt, 0) AS total_amt,
        COALESCE(w.n_elsewhere, 0) AS n_elsewhere, COALESCE(w.n_other_region, 0) AS n_other_region
 FROM enc_ctx e
-LEFT JOIN (SELECT mdtrt_id, COUNT(*) AS days_charged, CAST(SUM(care) AS BIGINT) AS care_days, AVG(day_amt * 1.0) AS mean_day,
-                  STDDEV_POP(day_amt * 1.0) AS sd_day FROM days GROUP BY mdtrt_id) d ON d.mdtrt_id = e.mdtrt_id
+LEFT JOIN (SELECT mdtrt_id, COUNT(*) AS days_charged, CAST(SUM(care) AS BIGINT) AS care_days, AVG(day_amt * CAST(1 AS DOUBLE)) AS mean_day,
+                  STDDEV_POP(day_amt * CAST(1 AS DOUBLE)) AS sd_day FROM days GROUP BY mdtrt_id) d ON d.mdtrt_id = e.mdtrt_id
 LEFT JOIN (SELECT mdtrt_id, CAST(SUM(CASE WHEN med_chrgitm_type IN ('01', '02') THEN amt_fen ELSE 0 END) AS BIGINT) AS bed_amt,
                   CAST(SUM(amt_fen) AS BIGINT) AS total_amt
            FROM line_ctx WHERE visit_type = 'inpatient' GROUP BY mdtrt_id) a ON a.mdtrt_id = e.mdtrt_id

@@ -32,7 +32,7 @@ FROM enc_ctx
 
 #: probability that two random visits to an institution share a day-slot: Σ c² / (Σ c)²
 INST_Q = """
-SELECT fixmedins_code, SUM(c * c) * 1.0 / (SUM(c) * SUM(c)) AS q, CAST(SUM(c) AS BIGINT) AS n_visits
+SELECT fixmedins_code, SUM(c * c) * CAST(1 AS DOUBLE) / (SUM(c) * SUM(c)) AS q, CAST(SUM(c) AS BIGINT) AS n_visits
 FROM (SELECT fixmedins_code, adm_dn, slot, COUNT(*) AS c FROM slots GROUP BY fixmedins_code, adm_dn, slot) t
 GROUP BY fixmedins_code
 """
