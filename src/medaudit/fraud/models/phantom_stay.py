@@ -4,8 +4,8 @@ Per stay: the days that carry a daily-care charge (nursing, tests, treatment, dr
 days of stay, the share of the amount that is bed and 诊查 only, how flat the daily charges are, and
 settlements of the same card elsewhere during the stay (another city weighs more). A long
 rehabilitation stay has treatment every day and so does not look empty; a stay counts as empty when
-its care-day share is at most ``max_care_share`` and its bed/诊查 share is an outlier among the
-region's stays (robust z).
+its care-day share is at most ``max_care_share`` and is an outlier among the region's stays (robust
+z below ``-z_min``); the bed/诊查 share adds to the score.
 """
 
 from __future__ import annotations
@@ -68,11 +68,11 @@ class PhantomStay(FraudModel):
         lookalikes="康复、长期护理等长住院（每日有治疗、护理记录）；短期观察住院（天数少于 min_los）。",
         narrative="住院{mdtrt_id}（{fixmedins_code}）共{los_days}天，仅{care_days}天有护理/检查/治疗/用药记录，"
                   "床位与诊查费占{bed_share_pct}%，日费用变异系数{cv}{extra}，涉及基金{amount_yuan}元。",
-        score="0.5·(1−诊疗天数占比) + 0.3·s(床位诊查占比z, 3) + 0.2·s(他处结算次数 + 2·异地次数, 1)",
+        score="0.5·(1−诊疗天数占比) + 0.3·s(max(床位诊查占比z,0), 3) + 0.2·s(他处结算次数 + 2·异地次数, 1)",
         params=[
             Param(name="min_los", type="int", default=4, zh="住院天数不少于此数才判断"),
             Param(name="max_care_share", default=0.25, zh="有诊疗记录天数占住院天数的比例上限"),
-            Param(name="z_min", default=3.0, zh="床位与诊查费占比的稳健z值下限（与本统筹区住院比较）"),
+            Param(name="z_min", default=3.0, zh="诊疗天数占比低于本统筹区住院的稳健z值下限"),
         ])
     features: ClassVar[list[tuple[str, str]]] = [("days", DAYS), ("elsewhere", ELSEWHERE), ("stays", STAYS)]
 
@@ -82,14 +82,16 @@ class PhantomStay(FraudModel):
             return []
         bed = np.array([r["bed_amt"] / r["total_amt"] if r["total_amt"] else 0.0 for r in rows])
         z = robust_z(bed, floor=0.02)
+        care = np.array([min(1.0, r["care_days"] / max(r["los_days"], 1)) for r in rows])
+        zc = robust_z(care, floor=0.05)
         out = []
         for i, r in enumerate(rows):
             care_share = min(1.0, r["care_days"] / max(r["los_days"], 1))
             elsewhere = int(r["n_elsewhere"]) + 2 * int(r["n_other_region"])
-            empty = care_share <= float(params["max_care_share"]) and z[i] >= float(params["z_min"])
+            empty = care_share <= float(params["max_care_share"]) and -zc[i] >= float(params["z_min"])
             if not empty:
                 continue
-            s = 0.5 * (1 - care_share) + 0.3 * squash(float(z[i]), 3.0) + 0.2 * squash(elsewhere, 1.0)
+            s = 0.5 * (1 - care_share) + 0.3 * squash(max(float(z[i]), 0.0), 3.0) + 0.2 * squash(elsewhere, 1.0)
             cv = r["sd_day"] / r["mean_day"] if r["mean_day"] else 0.0
             extra = ""
             if r["n_elsewhere"]:
@@ -97,7 +99,7 @@ class PhantomStay(FraudModel):
             amount = int(r["fund_pay_fen"] or 0)
             figures = {"mdtrt_id": r["mdtrt_id"], "psn_no": r["psn_no"], "fixmedins_code": r["fixmedins_code"],
                        "los_days": r["los_days"], "care_days": r["care_days"], "care_share": round(care_share, 3),
-                       "bed_share_pct": round(100 * float(bed[i]), 1), "z_bed": round(float(z[i]), 2),
+                       "bed_share_pct": round(100 * float(bed[i]), 1), "z_bed": round(float(z[i]), 2), "z_care": round(float(zc[i]), 2),
                        "cv": round(cv, 2), "n_elsewhere": r["n_elsewhere"], "n_other_region": r["n_other_region"],
                        "amount_yuan": yuan(amount)}
             out.append(Clue([r["mdtrt_id"]], min(1.0, s), amount, self.spec.narrative.format(**figures, extra=extra),

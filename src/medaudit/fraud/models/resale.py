@@ -4,7 +4,8 @@ Days of supply summed over every purchase of one drug, across institutions and p
 compared with the days the data covers: a chronic patient refilling on schedule stays near 1, a
 reseller buys years of supply in months. The bar is the larger of a plausibility bound (``min_ratio``)
 and the drug's own buyers (robust z of the log ratio among people buying the same drug), so a drug
-that is commonly stocked up (e.g. 90-day chronic prescriptions) raises its own bar.
+that is commonly stocked up (e.g. 90-day chronic prescriptions) raises its own bar. The number of
+purchases must be an outlier among the drug's buyers too: a few long prescriptions are not resale.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class DrugResale(FraudModel):
     spec: ClassVar[ModelSpec] = ModelSpec(
         id="drug_resale", name="医保药品倒卖/回流药", version=1, subject_type="patient",
         logic="同一参保人同一药品在统计期内跨机构、跨药店累计供药天数远超统计期天数（远超临床合理用量），"
-              "且显著高于同药品其他购药人；轮换机构购药、与其他可疑购药人共用药店、追溯码重复结算加重评分。",
+              "且供药天数与购药次数均显著高于同药品其他购药人（稳健z值）；轮换机构购药、与其他可疑购药人共用药店、追溯码重复结算加重评分。",
         features="每人每药：累计供药天数、就诊次数、机构数、金额、首末购药日；统计期天数；追溯码重复盒数；购药机构。",
         lookalikes="按时续方的慢性病患者（供药天数/统计期≈1）；常规长处方药品（同药品购药人整体偏高，阈值随之升高）。",
         narrative="参保人{psn_no}在{period_days}天内购买【{drug_name}】累计供药{days_supplied}天，"
@@ -73,7 +74,7 @@ class DrugResale(FraudModel):
         score="0.6·s(倍数−1, 2) + 0.15·s(机构数−1, 2) + 0.15·[追溯码重复] + 0.1·[与可疑购药人共用机构]，s(x,h)=x/(x+h)",
         params=[
             Param(name="min_ratio", default=2.0, zh="累计供药天数/统计期天数的最低倍数（合理用量上限）"),
-            Param(name="z_min", default=3.0, zh="同药品购药人中对数倍数的稳健z值下限"),
+            Param(name="z_min", default=3.0, zh="同药品购药人中对数倍数、对数购药次数的稳健z值下限"),
             Param(name="min_buyers", type="int", default=5, zh="同药品购药人不少于此数才按药品分组比较"),
         ])
     features: ClassVar[list[tuple[str, str]]] = [
@@ -89,7 +90,11 @@ class DrugResale(FraudModel):
         b = {c: buys.column(c).to_pylist() for c in buys.column_names}
         ratio = np.array(b["days_supplied"], dtype=float) / period
         z = grouped_robust_z(np.log(np.maximum(ratio, 1e-6)), b["drug_key"], int(params["min_buyers"]), floor=0.05)
-        hit = np.flatnonzero((ratio >= float(params["min_ratio"])) & (z >= float(params["z_min"])))
+        # buying far more often than the drug's other buyers (rotating purchases), not one long prescription
+        zc = grouped_robust_z(np.log(np.array(b["n_enc"], dtype=float)), b["drug_key"], int(params["min_buyers"]),
+                              floor=0.5)  # one unit ≈ ×1.65 purchases: 3 buys vs 1 is not an outlier
+        zmin = float(params["z_min"])
+        hit = np.flatnonzero((ratio >= float(params["min_ratio"])) & (z >= zmin) & (zc >= zmin))
         lines = group_ids(feats["lines"], "psn_no", "drug_key", "mdtrt_id", "line_id", "fixmedins_code",
                           "medins_admdvs")
         dup = dict(zip(feats["dup_trace"].column("psn_no").to_pylist(),
@@ -121,7 +126,7 @@ class DrugResale(FraudModel):
             if shared:
                 extra.append(f"，与{len(shared)}名可疑购药人共用购药机构")
             figures = {"psn_no": psn, "drug_name": b["drug_name"][i], "drug_key": drug, "period_days": period,
-                       "days_supplied": b["days_supplied"][i], "ratio": round(r, 1), "z": round(float(z[i]), 2),
+                       "days_supplied": b["days_supplied"][i], "ratio": round(r, 1), "z": round(float(z[i]), 2), "z_purchases": round(float(zc[i]), 2),
                        "n_inst": b["n_inst"][i], "n_enc": b["n_enc"][i], "dup_boxes": n_dup,
                        "shared_buyers": len(shared), "amount_yuan": yuan(amount)}
             narrative = self.spec.narrative.format(**figures, extra="".join(extra))
