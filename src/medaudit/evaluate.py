@@ -33,7 +33,8 @@ def _key(row: dict[str, object], type_col: str) -> tuple[object, object, object]
 
 def evaluate(findings: pa.Table, labels: pa.Table) -> list[TypeScore]:
     f_rows = findings.select(["rule_id", "mdtrt_id", "line_id", "amount_fen"]).to_pylist()
-    l_rows = labels.select(["violation_type", "mdtrt_id", "line_id", "amount_fen"]).to_pylist()
+    l_rows = [r for r in labels.select(["violation_type", "mdtrt_id", "line_id", "amount_fen"]).to_pylist()
+              if ":" not in str(r["violation_type"])]  # fraud:/lookalike: labels: medaudit.fraud.evaluate
     f_keys = {_key(r, "rule_id"): r for r in f_rows}
     l_keys = {_key(r, "violation_type"): r for r in l_rows}
     types = sorted({k[0] for k in l_keys} | {k[0] for k in f_keys}, key=str)

@@ -208,6 +208,7 @@ def evaluate_cmd(
     findings: Path = typer.Argument(..., help="findings.parquet"),
     labels: Path = typer.Argument(..., help="合成数据标注 labels.parquet"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+    clues: Path | None = typer.Option(None, "--clues", help="反欺诈线索 clues.parquet（按模型评估）/ also score fraud clues"),
 ) -> None:
     """按违规类型评估查准率、查全率、追回金额 / precision, recall, amount recovered per violation type."""
     from medaudit.evaluate import evaluate
@@ -216,6 +217,14 @@ def evaluate_cmd(
         if not p.exists():
             raise InputError(f"文件不存在 / file not found: {p}")
     scores = evaluate(pq.read_table(findings), pq.read_table(labels))
+    if clues is not None:
+        from medaudit.fraud.evaluate import evaluate_folder, print_scores
+
+        fraud = evaluate_folder(clues, labels)
+        if as_json:
+            print_json({"rules": [s.as_dict() for s in scores], "fraud": [s.as_dict() for s in fraud]})
+            return
+        print_scores(fraud)
     if as_json:
         print_json([s.as_dict() for s in scores])
         return

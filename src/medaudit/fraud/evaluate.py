@@ -68,6 +68,11 @@ def _auc(scores_pos: list[float], scores_neg: list[float]) -> float | None:
     return wins / (len(scores_pos) * len(scores_neg))
 
 
+def _best(score_of: dict[frozenset[str], float], subject: frozenset[str], thr: float) -> float:
+    """The highest clue score matching ``subject`` (0 when no clue does)."""
+    return max([v for k, v in score_of.items() if _jaccard(k, subject) >= thr] or [0.0])
+
+
 def evaluate_clues(clues: pa.Table, labels: pa.Table, encounters: pa.Table) -> list[ModelScore]:
     pos = _subjects(labels, encounters, FRAUD)
     neg = _subjects(labels, encounters, LOOKALIKE)
@@ -90,11 +95,7 @@ def evaluate_clues(clues: pa.Table, labels: pa.Table, encounters: pa.Table) -> l
         auc = None
         if looks:  # ranking: labelled subjects vs look-alikes (score 0 when no clue)
             score_of = {frozenset(r["subject_ids"]): r["score"] for r in rows}
-
-            def best(s: frozenset[str]) -> float:
-                return max([v for kk, v in score_of.items() if _jaccard(kk, s) >= thr] or [0.0])
-
-            auc = _auc([best(t) for t in truth], [best(s) for s in looks])
+            auc = _auc([_best(score_of, t, thr) for t in truth], [_best(score_of, s, thr) for s in looks])
         out.append(ModelScore(model, k, len(rows), sum(hits[:k]) / k if k else 1.0,
                               sum(hits) / len(rows) if rows else (1.0 if not k else 0.0),
                               found / k if k else 1.0, auc, len(looks), fp))
@@ -106,3 +107,12 @@ def evaluate_folder(clues_path: Path, labels_path: Path) -> list[ModelScore]:
     enc = labels_path.parent / "encounters.parquet"
     return evaluate_clues(pq.read_table(clues_path), pq.read_table(labels_path),
                           pq.read_table(enc, columns=["mdtrt_id", "psn_no", "fixmedins_code"]))
+
+
+def print_scores(scores: list[ModelScore]) -> None:
+    from medaudit.commands.common import print_table
+
+    print_table("反欺诈模型评估 / fraud models", ["模型", "标注对象", "线索数", "precision@k", "查准率", "查全率", "AUC",
+                                          "相似正常对象", "误报相似对象"],
+                [[s.model_id, s.labelled, s.clues, f"{s.precision_at_k:.3f}", f"{s.precision:.3f}", f"{s.recall:.3f}",
+                  "" if s.auc is None else f"{s.auc:.3f}", s.lookalikes, s.lookalike_fp] for s in scores])

@@ -82,7 +82,7 @@ def _resale(w: World, psn: int) -> bool:
 
 
 def _sales(w: World, pharmacy: int, people: list[int], day: int, sec: int, step: int) -> list[int]:
-    made = []
+    made: list[int] = []
     tm = w.template_for("pharmacy", people[0], day)
     if tm is None:
         return made
