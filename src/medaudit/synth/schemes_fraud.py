@@ -96,7 +96,7 @@ def _sales(w: World, pharmacy: int, people: list[int], day: int, sec: int, step:
     return made
 
 
-@scheme("fraud:card_cashout", "医保电子凭证套现", rate=0.1, phase="encounter", eligible=_pharmacies)
+@scheme("fraud:card_cashout", "医保电子凭证套现", rate=0.5, phase="encounter", eligible=_pharmacies)
 def _cashout(w: World, ph: int) -> bool:
     """Evening bursts: the same basket swiped on many different cards a minute or two apart."""
     if w.rng.random() < 0.5:  # half the pharmacies drawn become look-alikes instead (24-hour / flagship)
@@ -155,7 +155,7 @@ def _phantom(w: World, s: int) -> bool:
     return True
 
 
-@scheme("fraud:care_ring", "团伙就医/结伙骗保", rate=0.2, phase="encounter", eligible=_clinics)
+@scheme("fraud:care_ring", "团伙就医/结伙骗保", rate=0.5, phase="encounter", eligible=_clinics)
 def _ring(w: World, clinic: int) -> bool:
     """5–9 unrelated people visiting small clinics together, 4–7 times; or, as a look-alike, a family once."""
     family = w.rng.random() < 0.4
