@@ -84,6 +84,14 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
     rate = audited.lines / audited.seconds if audited.seconds else 0
     console.print(f"审核 {audited.lines:,} 行明细，用时 {audited.seconds:.2f} 秒（{rate:,.0f} 行/秒），"
                   f"疑点 {audited.findings.num_rows:,} 条")
+    from medaudit.commands.detect import print_top
+    from medaudit.fraud.output import write_clues
+    from medaudit.fraud.runner import run_detect
+
+    detected = run_detect(str(canonical), kb, findings=audited.findings, temp_dir=str(stage.scratch))
+    write_clues(detected.clues, audit_out / "clues")
+    console.print(f"反欺诈模型线索 {detected.clues.num_rows:,} 条（{audit_out / 'clues' / 'clues.parquet'}），各模型排名第一：")
+    print_top(detected.clues, per_model=1)
 
     console.rule("[bold]4/4 与注入标注一致性核对 / consistency check against the labels")
     scores = evaluate(audited.findings, result.labels)
