@@ -63,7 +63,8 @@ def evaluate(findings: pa.Table, labels: pa.Table) -> list[TypeScore]:
     f_rows = findings.select(["rule_id", "mdtrt_id", "line_id", "amount_fen"]).to_pylist()
     cols = ["violation_type", "mdtrt_id", "line_id", "amount_fen"]
     has_kind = "kind" in labels.column_names
-    l_rows = labels.select(cols + (["kind"] if has_kind else [])).to_pylist()
+    l_rows = [r for r in labels.select(cols + (["kind"] if has_kind else [])).to_pylist()
+              if ":" not in str(r["violation_type"])]  # fraud:/lookalike: labels: medaudit.fraud.evaluate
     f_keys = {_key(r, "rule_id"): r for r in f_rows}
     by_kind: dict[str, dict[Key, dict[str, object]]] = {k: {} for k in (*MUST_FIRE, NEAR_MISS)}
     for r in l_rows:

@@ -3,4 +3,4 @@
 Keeping one module per package lets packages evolve their commands without touching a shared file.
 """
 
-from medaudit.commands import audit, demo, drg, export, ingest, knowledge, rules, serve, synth  # noqa: F401
+from medaudit.commands import audit, demo, detect, drg, export, ingest, knowledge, rules, serve, synth  # noqa: F401

@@ -96,11 +96,12 @@ def audit_cmd(
     coverage_min: float = typer.Option(0.90, "--coverage-min", envvar="MEDAUDIT_COVERAGE_MIN", min=0.0, max=1.0, help="药品或医疗服务项目金额覆盖率阈值 / minimum known share of drug or service amount"),
     detail_rows: int = typer.Option(10_000, "--detail-rows", envvar="MEDAUDIT_REPORT_DETAIL_ROWS", min=0, help="Excel 明细表行数上限 / detail rows in the Excel report"),
     write_csv: bool = typer.Option(False, "--csv", help="另输出完整明细 findings.csv / also write the full detail as CSV"),
+    detect: bool = typer.Option(False, "--detect", help="同时运行反欺诈模型，输出 clues.parquet / also run the fraud models"),
 ) -> None:
     """全量事后审核 / full-volume batch audit: findings.parquet, Excel report, summary."""
     with atomic_output(out, "audit") as stage:
         info, findings = _audit(stage, src, engine, master, memory_limit, rules, rule_pack, knowledge_pack, excel,
-                                as_json, AuditOutputs(force, coverage_min, detail_rows, write_csv))
+                                as_json, AuditOutputs(force, coverage_min, detail_rows, write_csv, detect))
     info["outputs"] = {k: v and str(stage.final_path(v)) for k, v in info["outputs"].items()}
     if as_json:
         print_json({**info, "by_rule": [dict(zip(["rule_id", "rule_name", "result_type", "findings", "encounters",
@@ -132,13 +133,14 @@ class AuditOutputs(NamedTuple):
     coverage_min: float
     detail_rows: int
     write_csv: bool
+    detect: bool = False
 
 
 def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str | None, rules: list[str] | None,
            rule_pack: list[Path] | None, knowledge_pack: list[Path] | None, excel: bool,
            as_json: bool, opts: AuditOutputs) -> tuple[dict[str, Any], Any]:
     """The audit itself, writing into the staging folder; returns the summary and the findings."""
-    force, coverage_min, detail_rows, write_csv = opts
+    force, coverage_min, detail_rows, write_csv = opts.force, opts.coverage_min, opts.detail_rows, opts.write_csv
     from medaudit.engine.batch import run_batch, write_findings
     from medaudit.report import write_detail_csv, write_excel
     from medaudit.settings import get_settings
@@ -190,6 +192,16 @@ def _audit(stage: Staging, src: str, engine: str, master: str, memory_limit: str
         "versions": versions,
         "coverage": gate.as_dict(),
     }
+    if opts.detect:  # the models read the same canonical folder and the rule findings (suspicion index)
+        from medaudit.commands.detect import print_top, run_models
+        from medaudit.fraud.output import write_clues
+
+        _, det = run_models(folder, engine, None, None, as_json, result.findings,
+                            **({"master": master} if engine == "spark" else {}))
+        info["outputs"].update({f"clues_{k}": v for k, v in write_clues(det.clues, out / "clues", excel).items()})
+        info["clues"] = det.clues.num_rows
+        if not as_json:
+            print_top(det.clues, per_model=1)
     stage.counts.update({k: info[k] for k in ("fee_lines", "encounters", "findings", "amount_fen")})
     stage.versions.update(versions)
     info["quarantine_failure"] = failure
@@ -209,6 +221,7 @@ def evaluate_cmd(
     findings: Path = typer.Argument(..., help="findings.parquet"),
     labels: Path = typer.Argument(..., help="合成数据标注 labels.parquet"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
+    clues: Path | None = typer.Option(None, "--clues", help="反欺诈线索 clues.parquet（按模型评估）/ also score fraud clues"),
 ) -> None:
     """按违规类型评估查准率、查全率、追回金额 / precision, recall, amount recovered per violation type."""
     from medaudit.evaluate import evaluate
@@ -217,6 +230,14 @@ def evaluate_cmd(
         if not p.exists():
             raise InputError(f"文件不存在 / file not found: {p}")
     scores = evaluate(pq.read_table(findings), pq.read_table(labels))
+    if clues is not None:
+        from medaudit.fraud.evaluate import evaluate_folder, print_scores
+
+        fraud = evaluate_folder(clues, labels)
+        if as_json:
+            print_json({"rules": [s.as_dict() for s in scores], "fraud": [s.as_dict() for s in fraud]})
+            return
+        print_scores(fraud)
     if as_json:
         print_json([s.as_dict() for s in scores])
         return

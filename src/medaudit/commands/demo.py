@@ -87,6 +87,14 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
     from medaudit.commands.drg import print_dataset_mix
 
     print_dataset_mix(canonical)  # 住院病例 DRG 病组构成 / group mix of the region's stays
+    from medaudit.commands.detect import print_top
+    from medaudit.fraud.output import write_clues
+    from medaudit.fraud.runner import run_detect
+
+    detected = run_detect(str(canonical), kb, findings=audited.findings, temp_dir=str(stage.scratch))
+    write_clues(detected.clues, audit_out / "clues")
+    console.print(f"反欺诈模型线索 {detected.clues.num_rows:,} 条（{audit_out / 'clues' / 'clues.parquet'}），各模型排名第一：")
+    print_top(detected.clues, per_model=1)
 
     console.rule("[bold]4/4 与注入标注一致性核对 / consistency check against the labels")
     scores = evaluate(audited.findings, result.labels)

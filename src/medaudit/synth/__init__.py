@@ -14,3 +14,5 @@ from .generate import LABEL_SCHEMA, TABLE_NAMES, SynthConfig, SynthResult, gener
 from .schemes import SCHEMES, Scheme, scheme
 
 __all__ = ["LABEL_SCHEMA", "SCHEMES", "TABLE_NAMES", "Scheme", "SynthConfig", "SynthResult", "generate", "scheme", "write"]
+
+from . import schemes_fraud  # noqa: E402, F401  (registers the fraud-model schemes)
