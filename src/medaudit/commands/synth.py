@@ -37,12 +37,15 @@ def synth_cmd(
     fmt: str = typer.Option("parquet", "--format", help="parquet | csv | xlsx"),
     rate: list[str] | None = typer.Option(None, "--rate", help="违规类型比例, 如 drug_gender=0.01 / TYPE=RATE (repeatable)"),
     no_violations: bool = typer.Option(False, "--no-violations", help="不注入违规 / clean region only"),
+    fraud: bool = typer.Option(False, "--fraud", help="同时注入反欺诈模型场景(倒卖、套现、挂床、团伙)及相似正常样本 / "
+                               "also inject the fraud models' schemes and look-alikes"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / machine-readable output"),
 ) -> None:
     """生成合成统筹区数据(含标注的注入违规) / generate a synthetic pooling region with labelled violations."""
     from medaudit.synth import SCHEMES, SynthConfig, generate, write
+    from medaudit.synth.schemes import opt_in_rates
 
-    rates = _parse_rates(rate)
+    rates = (opt_in_rates() if fraud else {}) | _parse_rates(rate)
     cfg = SynthConfig(patients=patients, months=months, seed=seed, rates=rates, violations=not no_violations)
     with atomic_output(out, "synth") as stage:
         result = generate(cfg)

@@ -36,17 +36,25 @@ class Scheme:
     phase: str  # 'encounter' (before lines are stamped) or 'line'
     eligible: Callable[[World], np.ndarray]
     inject: Callable[[World, int], bool]
+    #: an opt-in scheme (the fraud models' schemes) runs only when ``rates`` names it: its extra
+    #: encounters and look-alikes would otherwise change every rule test's region
+    opt_in: bool = False
 
 
 SCHEMES: dict[str, Scheme] = {}
 
 
-def scheme(id: str, zh: str, *, rate: float, phase: str,
-           eligible: Callable[[World], np.ndarray]) -> Callable[[Callable[[World, int], bool]], Callable[[World, int], bool]]:
+def scheme(id: str, zh: str, *, rate: float, phase: str, eligible: Callable[[World], np.ndarray],
+           opt_in: bool = False) -> Callable[[Callable[[World, int], bool]], Callable[[World, int], bool]]:
     def deco(fn: Callable[[World, int], bool]) -> Callable[[World, int], bool]:
-        SCHEMES[id] = Scheme(id, zh, rate, phase, eligible, fn)
+        SCHEMES[id] = Scheme(id, zh, rate, phase, eligible, fn, opt_in)
         return fn
     return deco
+
+
+def opt_in_rates() -> dict[str, float]:
+    """The default rates of the opt-in schemes, for a region that should carry them (``synth --fraud``)."""
+    return {s.id: s.rate for s in SCHEMES.values() if s.opt_in}
 
 
 def run_schemes(w: World, rates: dict[str, float], phase: str) -> dict[str, int]:
@@ -54,7 +62,7 @@ def run_schemes(w: World, rates: dict[str, float], phase: str) -> dict[str, int]
     for s in SCHEMES.values():
         if s.phase != phase:
             continue
-        rate = rates.get(s.id, s.rate)
+        rate = rates.get(s.id, 0.0 if s.opt_in else s.rate)
         cands = s.eligible(w)
         target = int(rate * len(cands) + w.rng.random()) if rate > 0 else 0
         n = 0

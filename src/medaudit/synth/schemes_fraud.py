@@ -52,7 +52,7 @@ def _free_psn(w: World, k: int) -> list[int]:
     return out
 
 
-@scheme("fraud:drug_resale", "医保药品倒卖/回流药", rate=0.01, phase="encounter", eligible=_chronic_patients)
+@scheme("fraud:drug_resale", "医保药品倒卖/回流药", rate=0.01, phase="encounter", eligible=_chronic_patients, opt_in=True)
 def _resale(w: World, psn: int) -> bool:
     """A chronic patient who refills the same prescription at many institutions, weeks of supply each week."""
     own = [e for e in w.patient_encounters(psn) if w.enc["vt"][e] == VT["chronic"] and not w.used[e]]
@@ -83,11 +83,15 @@ def _resale(w: World, psn: int) -> bool:
 
 def _sales(w: World, pharmacy: int, people: list[int], day: int, sec: int, step: int) -> list[int]:
     made: list[int] = []
+    if not people:  # a small region may have no free card holder left
+        return made
     tm = w.template_for("pharmacy", people[0], day)
     if tm is None:
         return made
+    t = w.templates[tm]
     for j, p in enumerate(people):
-        if w.templates[tm].age_lo > w.age(p, day) or w.age(p, day) >= w.templates[tm].age_hi:
+        # the basket must fit every card holder (a sex-specific basket on another sex is a rule finding)
+        if t.age_lo > w.age(p, day) or w.age(p, day) >= t.age_hi or t.code_gender not in (0, int(w.pat.gend[p])):
             continue
         e = w.new_encounter(p, pharmacy, "pharmacy", tm, day)
         w.enc["sec"][e] = sec + j * step
@@ -96,7 +100,7 @@ def _sales(w: World, pharmacy: int, people: list[int], day: int, sec: int, step:
     return made
 
 
-@scheme("fraud:card_cashout", "医保电子凭证套现", rate=0.5, phase="encounter", eligible=_pharmacies)
+@scheme("fraud:card_cashout", "医保电子凭证套现", rate=0.5, phase="encounter", eligible=_pharmacies, opt_in=True)
 def _cashout(w: World, ph: int) -> bool:
     """Evening bursts: the same basket swiped on many different cards a minute or two apart."""
     if w.rng.random() < 0.5:  # half the pharmacies drawn become look-alikes instead (24-hour / flagship)
@@ -135,7 +139,7 @@ def _stays(w: World) -> np.ndarray:
     return np.flatnonzero(m)
 
 
-@scheme("fraud:phantom_stay", "虚假住院/挂床住院", rate=0.02, phase="encounter", eligible=_stays)
+@scheme("fraud:phantom_stay", "虚假住院/挂床住院", rate=0.02, phase="encounter", eligible=_stays, opt_in=True)
 def _phantom(w: World, s: int) -> bool:
     """A stay whose template keeps only its bed and 诊查 charges; half also buy drugs elsewhere meanwhile."""
     t = w.templates[int(w.enc["tmpl"][s])]
@@ -155,7 +159,7 @@ def _phantom(w: World, s: int) -> bool:
     return True
 
 
-@scheme("fraud:care_ring", "团伙就医/结伙骗保", rate=0.5, phase="encounter", eligible=_clinics)
+@scheme("fraud:care_ring", "团伙就医/结伙骗保", rate=0.5, phase="encounter", eligible=_clinics, opt_in=True)
 def _ring(w: World, clinic: int) -> bool:
     """5–9 unrelated people visiting small clinics together, 4–7 times; or, as a look-alike, a family once."""
     family = w.rng.random() < 0.4
