@@ -122,6 +122,7 @@ class Region:
     kb: _KB
     rulebase: RuleBase
     templates: set[str] = field(default_factory=set)
+    _split: dict[int, tuple[pa.Table, dict[str, pa.Table]]] = field(default_factory=dict, repr=False)
 
     def owner(self, instance_id: str, mdtrt_id: str) -> Placed | None:
         for p in self.placed:
@@ -132,17 +133,29 @@ class Region:
     def case_findings(self, findings: pa.Table, placed: Placed) -> pa.Table:
         """The placed case's own findings as the case alone would give them: prefixes removed,
         instance id the template's, finding id recomputed from the unprefixed keys."""
-        rows = []
+        key = id(findings)
+        if key not in self._split:  # one pass over the region's rows, not one per placed case
+            self._split[key] = (findings, self._by_placed(findings))
+        return self._split[key][1].get(placed.prefix, _EMPTY)
+
+    def _by_placed(self, findings: pa.Table) -> dict[str, pa.Table]:
+        own = {(p.prefix, p.instance_id): p for p in self.placed}
+        rows: dict[str, list[dict[str, Any]]] = {}
         for row in findings.to_pylist():
-            if row["instance_id"] != placed.instance_id or not row["mdtrt_id"].startswith(placed.prefix):
+            m = _PREFIX.match(row["mdtrt_id"])
+            p = own.get((m.group(0) if m else "", row["instance_id"]))
+            if p is None:
                 continue
             row = {k: unprefix(v) for k, v in row.items()}
-            row["instance_id"] = placed.case.template
+            row["instance_id"] = p.case.template
             row["finding_id"] = finding_id(row["instance_id"], row["mdtrt_id"], row["line_id"],
                                            row["related_line_id"])
-            rows.append(row)
-        rows.sort(key=lambda r: (r["mdtrt_id"], r["finding_id"]))
-        return pa.Table.from_pylist(rows, schema=FINDINGS_SCHEMA)
+            rows.setdefault(p.prefix, []).append(row)
+        return {prefix: pa.Table.from_pylist(sorted(r, key=lambda x: (x["mdtrt_id"], x["finding_id"])),
+                                             schema=FINDINGS_SCHEMA) for prefix, r in rows.items()}
+
+
+_EMPTY = FINDINGS_SCHEMA.empty_table()
 
 
 def _region_knowledge(placed: list[Placed]) -> dict[str, pa.Table]:
@@ -205,13 +218,17 @@ class Packing:
     alone: dict[str, pa.Table]
     #: cases moved out of a shared region because packing changed their findings
     moved: list[str]
+    _fired: dict[str, int] = field(default_factory=dict, repr=False)
 
     def fired(self) -> dict[str, int]:
         """Findings per template of the cases' own instances on their own encounters (DuckDB)."""
         out: dict[str, int] = {}
+        if self._fired:
+            return self._fired
         for region, found in zip(self.regions, self.duck, strict=True):
             for p in region.placed:
                 out[p.case.template] = out.get(p.case.template, 0) + region.case_findings(found, p).num_rows
+        self._fired.update(out)
         return out
 
 
