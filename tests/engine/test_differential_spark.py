@@ -7,9 +7,7 @@ type, a reason's wording, a missing or extra finding — is a portability bug th
 from __future__ import annotations
 
 import datetime as dt
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from medaudit.engine.backends import get_backend
 from medaudit.engine.backends.spark import SparkBackend, java_version, spark_location
 from medaudit.engine.runner import CompiledRuleSet, audit
 from medaudit.errors import RuleError
-from medaudit.rules.golden import case_rulebase, load_cases
 from medaudit.rules.loader import RuleBase, load_rulebase, load_templates
 from medaudit.rules.model import Instance, Template
+from tests import golden_region
+from tests.golden_region import Packing, Region
 
 TEMPLATES = sorted(load_templates())
 
@@ -34,33 +32,14 @@ class _KB:
         self.versions = {"golden": "1"}
 
 
-def _key(row: dict[str, Any]) -> tuple[str, ...]:
-    return (row["rule_id"], row["finding_id"])
-
-
-def diff_findings(duck: pa.Table, spark: pa.Table) -> list[str]:
+def diff_findings(duck: pa.Table, spark: pa.Table, region: Region | None = None) -> list[str]:
     """Every difference between two findings tables, column by column, as readable lines."""
-    problems: list[str] = []
-    if duck.schema != spark.schema:
-        problems.append(f"schema differs: {duck.schema} vs {spark.schema}")
-    d = {_key(r): r for r in duck.to_pylist()}
-    s = {_key(r): r for r in spark.to_pylist()}
-    problems += [f"only on DuckDB: {k} {d[k]['reason']}" for k in sorted(set(d) - set(s))]
-    problems += [f"only on Spark: {k} {s[k]['reason']}" for k in sorted(set(s) - set(d))]
-    for k in sorted(set(d) & set(s)):
-        for col, value in d[k].items():
-            if value != s[k][col] or type(value) is not type(s[k][col]):
-                problems.append(f"{k} {col}: DuckDB {value!r} != Spark {s[k][col]!r}")
-    return problems
+    return golden_region.diff_findings(duck, spark, ("DuckDB", "Spark"), region)
 
 
 def run_both(spark: Any, claims: dict[str, Any], kb: Any, rulebase: RuleBase,
              cache: bool = True) -> tuple[pa.Table, pa.Table]:
-    duck = get_backend("duckdb")
-    try:
-        on_duck = audit(duck, claims, kb, rulebase)
-    finally:
-        duck.close()
+    on_duck = golden_region.run_duckdb(claims, kb, rulebase)
     backend = SparkBackend(spark=spark, cache=cache)
     try:
         on_spark = audit(backend, claims, kb, rulebase)
@@ -69,134 +48,48 @@ def run_both(spark: Any, claims: dict[str, Any], kb: Any, rulebase: RuleBase,
     return on_duck, on_spark
 
 
-#: identifiers that tie one golden case's rows together (made unique per case when cases are batched)
-_ID_COLUMNS = ("psn_no", "fixmedins_code", "mdtrt_id", "line_id", "init_line_id", "staff_code", "bilg_dr_code",
-               "chfpdr_code", "oper_dr_code", "setl_id", "drug_trac_codg", "certno")
-_PREFIX = re.compile(r"\bg\d+_")
 WORKERS = 3
 
 
-def _prefixed(table: pa.Table, prefix: str) -> pa.Table:
-    for i, name in enumerate(table.column_names):
-        if name in _ID_COLUMNS:
-            col = table.column(i)
-            values = [None if v is None else f"{prefix}{v}" for v in col.to_pylist()]
-            table = table.set_column(i, table.field(i), pa.array(values, col.type))
-    return table
-
-
-def _normalized(findings: pa.Table) -> list[str]:
-    """Findings without batch prefixes and ids (ids hash the prefixed encounter), order-free."""
-    rows = []
-    for row in findings.to_pylist():
-        row.pop("finding_id")
-        rows.append(repr({k: _PREFIX.sub("", v) if isinstance(v, str) else v for k, v in row.items()}))
-    return sorted(rows)
-
-
-def _duck(claims: dict[str, Any], kb: Any, rulebase: RuleBase) -> pa.Table:
-    backend = get_backend("duckdb")
-    try:
-        return audit(backend, claims, kb, rulebase)
-    finally:
-        backend.close()
-
-
-@dataclass
-class Batch:
-    """Golden cases of one template sharing knowledge and parameters, audited as one claims set."""
-
-    template: str
-    names: list[str]
-    claims: dict[str, pa.Table]
-    kb: Any
-    rulebase: RuleBase
-
-
-def _merged(cases: list[Any]) -> Batch | None:
-    """The cases side by side, or None when their knowledge rows disagree on a key (not a valid pack)."""
-    from medaudit.knowledge.tables import KB_TABLES
-
-    claims = {name: pa.concat_tables([_prefixed(c.claims[name], f"g{i}_") for i, c in enumerate(cases)])
-              for name in cases[0].claims}
-    knowledge: dict[str, pa.Table] = {}
-    for name in sorted({n for c in cases for n in c.knowledge}):
-        by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for c in cases:
-            for row in c.knowledge[name].to_pylist() if name in c.knowledge else []:
-                key = tuple(row[k] for k in KB_TABLES[name].key)
-                if by_key.setdefault(key, row) != row:
-                    return None
-        schema = next(c.knowledge[name].schema for c in cases if name in c.knowledge)
-        knowledge[name] = pa.Table.from_pylist(list(by_key.values()), schema=schema)
-    return Batch(cases[0].template, [c.name for c in cases], claims, _KB(knowledge), case_rulebase(cases[0]))
-
-
-def _single(case: Any) -> Batch:
-    return Batch(case.template, [case.name], case.claims, _KB(case.knowledge), case_rulebase(case))
-
-
-def _faithful(batch: Batch, cases: list[Any]) -> bool:
-    """DuckDB finds exactly the union of the cases' own findings in the batch."""
-    alone = sorted(r for c in cases for r in _normalized(_duck(c.claims, _KB(c.knowledge), case_rulebase(c))))
-    return _normalized(_duck(batch.claims, batch.kb, batch.rulebase)) == alone
-
-
-def golden_batches(template_id: str) -> list[Batch]:
-    """A Spark audit of tiny data costs ~1 s of fixed work, so golden cases share audits where they can.
-
-    Cases with the same parameters are put side by side (identifiers prefixed per case, knowledge
-    rows pooled). A batch is kept only if DuckDB gives exactly the union of the cases' own findings;
-    otherwise cases with identical knowledge are tried together, and failing that each runs alone.
-    """
-    by_params: dict[str, list[Any]] = {}
-    for case in load_cases(template_id):
-        by_params.setdefault(repr(sorted(case.params.items())), []).append(case)
-    batches: list[Batch] = []
-    for cases in by_params.values():
-        whole = _merged(cases) if len(cases) > 1 else None
-        if whole is not None and _faithful(whole, cases):
-            batches.append(whole)
-            continue
-        by_kb: dict[str, list[Any]] = {}
-        for c in cases:
-            by_kb.setdefault(repr(sorted((n, t.to_pylist()) for n, t in c.knowledge.items())), []).append(c)
-        for group in by_kb.values():
-            same = _merged(group) if len(group) > 1 else None
-            if same is not None and _faithful(same, group):
-                batches.append(same)
-            else:
-                batches += [_single(c) for c in group]
-    return batches
-
-
 @pytest.fixture(scope="module")
-def golden_runs(spark: Any) -> dict[str, list[tuple[str, pa.Table, pa.Table]]]:
-    """Every golden case of every template on both engines, each Spark audit in its own session
-    (``newSession``: own temp views, shared SparkContext), a few at a time."""
-    batches = [b for tid in TEMPLATES for b in golden_batches(tid)]
+def golden_on_spark(spark: Any, golden_packing: Packing) -> list[pa.Table]:
+    """Each golden region on Spark (one audit per region, each in its own session: own temp views,
+    shared SparkContext), a few at a time, largest first."""
+    order = sorted(range(len(golden_packing.regions)), key=lambda i: -len(golden_packing.regions[i].placed))
 
-    def run(batch: Batch) -> tuple[Batch, pa.Table, pa.Table]:
-        # one template per audit: prepared relations are read once, caching them would only cost
-        on_duck, on_spark = run_both(spark.newSession(), batch.claims, batch.kb, batch.rulebase, cache=False)
-        return batch, on_duck, on_spark
+    def run(i: int) -> tuple[int, pa.Table]:
+        r = golden_packing.regions[i]
+        backend = SparkBackend(spark=spark.newSession(), cache=False)
+        try:
+            return i, audit(backend, r.claims, r.kb, r.rulebase)
+        finally:
+            backend.close()
 
-    out: dict[str, list[tuple[str, pa.Table, pa.Table]]] = {tid: [] for tid in TEMPLATES}
+    out: dict[int, pa.Table] = {}
     with ThreadPoolExecutor(WORKERS) as pool:
-        for batch, on_duck, on_spark in pool.map(run, batches):
-            out[batch.template].append((" + ".join(batch.names), on_duck, on_spark))
-    return out
+        for i, found in pool.map(run, order):
+            out[i] = found
+    return [out[i] for i in range(len(golden_packing.regions))]
 
 
 @pytest.mark.parametrize("template_id", TEMPLATES)
-def test_golden_cases_identical_on_spark(golden_runs: dict[str, list[tuple[str, pa.Table, pa.Table]]],
+def test_golden_cases_identical_on_spark(golden_packing: Packing, golden_on_spark: list[pa.Table],
                                          template_id: str) -> None:
-    runs = golden_runs[template_id]
-    assert runs, f"{template_id}: no golden cases"
-    for name, on_duck, on_spark in runs:
-        problems = diff_findings(on_duck, on_spark)
-        assert problems == [], f"{template_id} / {name}: {problems}"
-    assert sum(d.num_rows for _, d, _ in runs) > 0, f"{template_id}: golden cases fired on neither engine"
+    """Each golden case, found by Spark in its packed region, is exactly what DuckDB finds for the case
+    alone (every column) and what the case expects; the template fires >= 20 times in all."""
+    problems = golden_region.engine_problems(golden_packing, golden_on_spark, template_id, "Spark")
+    assert problems == [], "\n".join(problems)
+    fired = golden_packing.fired()[template_id]
+    assert fired >= golden_region.MIN_FIRINGS, f"{template_id}: fires {fired} times in the golden region"
+
+
+def test_golden_region_rows_identical_on_spark(golden_packing: Packing, golden_on_spark: list[pa.Table]) -> None:
+    """Every row of every region, including other instances' findings on a case, agrees on Spark."""
+    problems = [line for region, duck, other in zip(golden_packing.regions, golden_packing.duck, golden_on_spark,
+                                                    strict=True)
+                for line in diff_findings(duck, other, region)]
+    assert problems == [], "\n".join(problems[:50])
+    assert sum(t.num_rows for t in golden_on_spark) >= golden_region.MIN_FIRINGS * len(TEMPLATES)
 
 
 def test_every_template_is_analysable_by_spark(spark: Any) -> None:
