@@ -530,7 +530,7 @@ def build_layer(lk: Liangku, as_of: dt.date | None = None,
                   "age_min": r.get("age_min"), "age_max": r.get("age_max"), "connotation": "；".join(r["texts"]) or None}
         irow[(code,)] = PackRow("kb_item", (code,), values, {"kb_item_dept": [], "kb_item_indication": []},
                                 False, src_file, 0)
-    rrow = {(a, b, "included"): PackRow("kb_item_relation", (a, b, "included"), v, {}, False, src_file, 0)
+    rrow: dict[tuple[str, ...], PackRow] = {(a, b, "included"): PackRow("kb_item_relation", (a, b, "included"), v, {}, False, src_file, 0)
             for (a, b), v in sorted(rels.items())}
     pack = Pack(manifest, {"kb_drug": drow, "kb_item": irow, "kb_item_relation": rrow})
     day = as_of or dt.date.max
@@ -538,3 +538,21 @@ def build_layer(lk: Liangku, as_of: dt.date | None = None,
     report = ImportReport(lk.folder, as_of, len(lk.points), len(live), superseded, per_class, unused,
                           list(lk.problems), {"kb_drug": len(drow), "kb_item": len(irow), "kb_item_relation": len(rrow)})
     return pack, NationalPoints(by_key, report)
+
+
+def national_points_from(rows: Iterable[dict[str, Any]]) -> NationalPoints:
+    """Citations from points written inline (golden cases): each row a point with its ``codes``;
+    a 重复收费 pair is keyed ``code_a>code_b`` as its kb_item_relation row is."""
+    by_key: dict[str, list[Point]] = {}
+    for r in rows:
+        codes = tuple(str(c) for c in r.get("codes", ()))
+        p = Point(str(r["kp_id"]), str(r.get("batch", "")), dt.date.fromisoformat(str(r["published"])),
+                  str(r["rule_class"]), str(r.get("gz_code") or ""), str(r.get("level1", "")), str(r.get("level2", "")),
+                  str(r["item_name"]), str(r.get("constraint", "")), str(r.get("detect_logic", "")),
+                  str(r.get("limit", "")), str(r.get("supersedes", "")), str(r.get("source_file", "")),
+                  int(r.get("source_row", 0)), codes)
+        keys = [f"{codes[0]}>{codes[1]}"] if p.rule_class == "医疗服务项目重复收费" and len(codes) == 2 else list(codes)
+        for k in keys:
+            by_key.setdefault(k, []).append(p)
+    report = ImportReport(Path("<inline>"), None, len(by_key), len(by_key), [], {}, [], [], {})
+    return NationalPoints(by_key, report)
