@@ -415,6 +415,23 @@ class NationalPoints:
 
     by_key: dict[str, list[Point]]
     report: ImportReport
+    #: every point read (also superseded ones), so a revision can show what it replaced
+    points: dict[str, Point] = field(default_factory=dict)
+
+    def describe(self, key: str) -> list[str]:
+        """Lines for people: each point behind a knowledge row, its limit, codes and what it superseded."""
+        out: list[str] = []
+        for p in self.by_key.get(key, []):
+            line = f"国家知识点 {p.citation()}：{p.constraint}"
+            if p.limit:
+                line += f"；限定：{p.limit}"
+            line += f"；编码：{'、'.join(p.codes)}"
+            if p.supersedes:
+                old = self.points.get(p.supersedes)
+                line += f"；替代 {p.supersedes}" + (f"（{old.published.isoformat()}发布，自 {p.published.isoformat()} 起失效）"
+                                                   if old else "")
+            out.append(line)
+        return out
 
     def points_for(self, key: str, gz_codes: Iterable[str] = (), classes: Iterable[str] = ()) -> list[Point]:
         want_codes, want_classes = set(gz_codes), set(classes)
@@ -537,7 +554,7 @@ def build_layer(lk: Liangku, as_of: dt.date | None = None,
     superseded = sorted((p.supersedes, p.kp_id) for p in lk.points.values() if p.supersedes and p.published <= day)
     report = ImportReport(lk.folder, as_of, len(lk.points), len(live), superseded, per_class, unused,
                           list(lk.problems), {"kb_drug": len(drow), "kb_item": len(irow), "kb_item_relation": len(rrow)})
-    return pack, NationalPoints(by_key, report)
+    return pack, NationalPoints(by_key, report, dict(lk.points))
 
 
 def national_points_from(rows: Iterable[dict[str, Any]]) -> NationalPoints:
