@@ -536,9 +536,9 @@ def create_app(rulebase: RuleBase | None = None, knowledge: KnowledgeLike | None
 
         rulebase = load_rulebase()
     if knowledge is None:
-        from medaudit.knowledge import default_knowledge
+        from medaudit.knowledge import national_knowledge
 
-        knowledge = default_knowledge()  # type: ignore[assignment]
+        knowledge = national_knowledge()  # type: ignore[assignment]
     engine = RealtimeEngine(rulebase, knowledge)
     state = StateStore(database_url or settings.database_url, key_cache_seconds=cfg.key_cache_seconds)
     history = HistoryStore(history_url or settings.history_url)

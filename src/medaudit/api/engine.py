@@ -19,6 +19,7 @@ from medaudit.engine.findings import finalize_rows
 from medaudit.engine.runner import (
     CompiledRuleSet,
     KnowledgeLike,
+    citer_of,
     load_claims,
     load_knowledge,
     load_params,
@@ -67,6 +68,7 @@ class RealtimeEngine:
         self.compiled = CompiledRuleSet.build(rulebase, "sqlite")
         self.backend = SQLiteBackend()
         load_knowledge(self.backend, knowledge)
+        self.cite = citer_of(knowledge)
         load_params(self.backend, self.compiled)
         load_claims(self.backend, {})
         self.versions = {**(dict(knowledge.versions) if knowledge is not None else {}),
@@ -210,7 +212,7 @@ class RealtimeEngine:
             insts: list[Instance] = self.compiled.active[tid]
             if selection.instances is not None:
                 insts = [i for i in insts if i.id in selection.instances]
-            out.extend(finalize_rows(raw, tpl, insts, self.rulebase, self.versions))
+            out.extend(finalize_rows(raw, tpl, insts, self.rulebase, self.versions, self.cite))
         return out
 
     def close(self) -> None:

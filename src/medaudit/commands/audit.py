@@ -21,11 +21,12 @@ ENGINE_HELP = "执行引擎 duckdb | spark / engine"
 
 
 def load_knowledge_layers(packs: list[Path] | None):  # type: ignore[no-untyped-def]
-    from medaudit.knowledge import default_knowledge, load_layers, national_pack_path
+    from medaudit.knowledge import load_layers, national_knowledge, national_pack_path
+    from medaudit.knowledge.liangku import liangku_dir
 
     if not packs:
-        return default_knowledge()
-    return load_layers([national_pack_path(), *packs])
+        return national_knowledge()
+    return load_layers([national_pack_path(), *packs], national_points=liangku_dir().is_dir())
 
 
 def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]

@@ -21,9 +21,9 @@ console = Console()
 
 
 def _kb(paths: list[Path] | None):  # type: ignore[no-untyped-def]
-    from medaudit.knowledge import default_knowledge, load_layers
+    from medaudit.knowledge import load_layers, national_knowledge
 
-    return load_layers(paths) if paths else default_knowledge()
+    return load_layers(paths) if paths else national_knowledge()
 
 
 @knowledge_app.command("search")
@@ -129,18 +129,31 @@ def import_codes_cmd(
 
 @knowledge_app.command("import")
 def import_cmd(
-    files: list[Path] = typer.Argument(..., help="医保局下载的目录文件 (.xlsx/.csv，GBK 或 UTF-8)：药品、医疗服务项目、医用耗材 "
-                                                 "/ national catalogue downloads"),
-    out: Path = typer.Option(..., "--out", "-o", help="生成的知识包目录 / pack folder to write"),
-    name: str = typer.Option(..., "--name", help="知识包名称，如 gz-catalogue / pack name"),
-    region: str = typer.Option(..., "--region", help="医保区划代码，如 440100 / region code"),
+    files: list[Path] = typer.Argument(None, help="医保局下载的目录文件 (.xlsx/.csv，GBK 或 UTF-8)：药品、医疗服务项目、医用耗材；"
+                                                  "或国家两库知识点目录（含 knowledge_points.tsv，省略则为参考数据中的 nhsa-liangku）"
+                                                  "/ national catalogue downloads, or the NHSA knowledge-point folder"),
+    out: Path = typer.Option(None, "--out", "-o", help="生成的知识包目录（目录导入必填）/ pack folder to write (catalogues)"),
+    name: str = typer.Option(None, "--name", help="知识包名称，如 gz-catalogue / pack name (catalogues)"),
+    region: str = typer.Option(None, "--region", help="医保区划代码，如 440100 / region code (catalogues)"),
     layer: str = typer.Option("city", "--layer", help="层级 national | province | city"),
     version: str | None = typer.Option(None, "--version", help="版本（默认当天日期）/ version (default: today)"),
     kind: str | None = typer.Option(None, "--kind", help="drug | item | consumable（默认按表头判定）/ default: from the header"),
     merge: bool = typer.Option(False, "--merge", help="与下层目录合并而非替换 / add to the lower layers' catalogue instead of replacing it"),
+    as_of: str | None = typer.Option(None, "--as-of", help="两库知识点：按该日生效的知识点（YYYY-MM-DD）/ knowledge points in force that day"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """导入国家版式的医保目录为知识包层，列出每一条未能使用的行 / import national-layout catalogues as a pack layer."""
+    """导入国家版式的医保目录为知识包层，或读入国家两库知识点为国家层，列出每一条未能使用的行/知识点
+    / import national-layout catalogues as a pack layer, or the NHSA knowledge points as the national layer."""
+    from medaudit.knowledge.liangku import POINTS_FILE
+
+    if not files or (len(files) == 1 and (files[0] / POINTS_FILE).is_file()):
+        _import_liangku(files[0] if files else None, as_of, as_json)
+        return
+    missing = [opt for opt, v in (("--out", out), ("--name", name), ("--region", region)) if not v]
+    if missing:
+        from medaudit.errors import InputError
+
+        raise InputError(f"导入目录文件需要 {' '.join(missing)} / importing catalogues needs {' '.join(missing)}")
     from medaudit.knowledge.catalogue import KIND_ZH, LAYOUTS, import_catalogues
 
     result = import_catalogues(files, out, name=name, region=region, layer=layer, version=version, kind=kind,
@@ -221,3 +234,40 @@ def coverage_cmd(
         console.print(f"[green]知识库与数据匹配 / the pack fits the data[/]（阈值 {pct(cov.min_share)}）")
     else:
         console.print(f"[yellow]{cov.misfit_message(top)}[/]")
+
+
+def _import_liangku(folder: Path | None, as_of: str | None, as_json: bool) -> None:
+    import datetime as dt
+
+    from medaudit.errors import InputError
+    from medaudit.knowledge.liangku import build_layer, read_liangku
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise InputError(f"--as-of 应为 YYYY-MM-DD / --as-of must be YYYY-MM-DD: {as_of!r}") from None
+    lk = read_liangku(folder)
+    _, national = build_layer(lk, day)
+    report = national.report
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"国家两库知识点 / NHSA knowledge points · {report.folder} · 截至 {day or '最新'}")
+    for h in ("规则分类", "知识点", "已解析", "解析率", "当日生效"):
+        table.add_column(h, justify="left" if h == "规则分类" else "right")
+    for cls, st in sorted(report.per_class.items(), key=lambda kv: -kv[1]["points"]):
+        table.add_row(cls, f"{st['points']:,}", f"{st['parsed']:,}", f"{st['parsed'] / st['points']:.0%}", f"{st['in_force']:,}")
+    console.print(table)
+    console.print(f"共 {report.total:,} 个知识点已读入，{report.in_force:,} 个当日生效，{len(report.superseded)} 个被修订替代；"
+                  f"生成 " + "，".join(f"{k} {v:,} 行" for k, v in report.rows.items())
+                  + f" / {report.total:,} points loaded, {report.in_force:,} in force")
+    for p in report.problems:
+        console.print(f"[yellow]问题 / problem:[/] {p}")
+    if report.unused:
+        bad = Table(title=f"未能使用的知识点 / points not used: {len(report.unused):,}")
+        for h in ("知识点", "规则分类", "名称", "原因"):
+            bad.add_column(h)
+        for u in report.unused:
+            bad.add_row(u.kp_id, u.rule_class, u.item_name, u.reason)
+        console.print(bad)
+    console.print("审核时国家层自动叠加这些知识点 / audits use them as the national layer (medaudit audit …)")

@@ -30,13 +30,15 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) 
     for t in _templates().values():
         n = sum(1 for i in rb.instances.values() if i.template == t.id and i.enabled)
         rows.append({"id": t.id, "name": t.name, "category": t.category, "result_type": t.result_type,
-                     "stages": t.stages, "version": t.version, "instances": n})
+                     "stages": t.stages, "version": t.version, "instances": n,
+                     "nhsa": [c.model_dump() for c in t.nhsa], "nhsa_codes": t.nhsa_codes, "nhsa_note": t.nhsa_note})
     if as_json:
         print_json(rows)
         return
-    print_table("规则模板 / rule templates", ["模板", "名称", "分类", "结果类型", "环节", "版本", "实例数"],
+    print_table("规则模板 / rule templates", ["模板", "名称", "分类", "结果类型", "环节", "版本", "实例数", "国家规则分类"],
                 [[r["id"], r["name"], r["category"], r["result_type"], "、".join(r["stages"]), r["version"],
-                  r["instances"]] for r in rows])
+                  r["instances"], "、".join(f"{c['seq']} {c['code'] or c['name']}" for c in r["nhsa"]) or "—"]
+                 for r in rows])
 
 
 @rules_app.command("show")

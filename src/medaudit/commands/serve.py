@@ -18,11 +18,11 @@ app.add_typer(keys_app, name="keys")
 def _check_startup() -> int:
     """Compile the rule base for SQLite and load the knowledge once, so a bad rule fails here, loudly."""
     from medaudit.api.engine import RealtimeEngine
-    from medaudit.knowledge import default_knowledge
+    from medaudit.knowledge import national_knowledge
     from medaudit.rules import load_rulebase
 
     try:
-        kb = default_knowledge()
+        kb = national_knowledge()
     except Exception as exc:  # knowledge errors carry their own precise, multi-line message
         raise MedauditError(f"知识库加载失败，服务未启动 / knowledge failed to load, not starting:\n{exc}") from exc
     engine = RealtimeEngine(load_rulebase(), kb)  # type: ignore[arg-type]  # RuleError names the construct

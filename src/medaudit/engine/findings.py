@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -120,8 +120,13 @@ def _raw_order(row: dict[str, Any]) -> tuple[str, ...]:
     return (*key, whole)
 
 
+#: ``cite(kb_ref, official rule codes, class names)`` → kb_ref extended with the national knowledge
+#: point(s) behind it (see KnowledgeBase.cite), or None when no national point stands behind it
+Citer = Callable[[str | None, Sequence[str], Sequence[str]], str | None]
+
+
 def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
-                  versions: dict[str, str]) -> list[dict[str, Any]]:
+                  versions: dict[str, str], cite: Citer | None = None) -> list[dict[str, Any]]:
     """Scope-filter raw rows and turn them into finding rows with ids, reasons and evidence.
 
     Plain Python on purpose: raw rows are findings-scale (a few per request in real time, a small
@@ -144,6 +149,9 @@ def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instanc
         action, severity, points, name = rulebase.describe(inst)
         evidence = {k: _plain(row[k]) for k in template.evidence}
         setl_dn = row["enc_setl_dn"]
+        kb_ref = row["kb_ref"]
+        if cite is not None and template.nhsa:
+            kb_ref = cite(kb_ref, template.nhsa_codes, template.nhsa_names) or kb_ref
         out.append({
             "finding_id": fid, "rule_id": template.id, "rule_name": name, "rule_version": template.version,
             "instance_id": inst.id, "instance_version": inst.version, "mdtrt_id": row["mdtrt_id"],
@@ -151,7 +159,7 @@ def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instanc
             "line_id": row["line_id"], "related_line_id": row["related_line_id"],
             "amount_fen": int(row["amount_fen"] or 0), "result_type": template.result_type,
             "action": action, "severity": severity, "points": points, "category": template.category,
-            "reason": render_reason(template, row), "kb_table": template.kb_table, "kb_ref": row["kb_ref"],
+            "reason": render_reason(template, row), "kb_table": template.kb_table, "kb_ref": kb_ref,
             "evidence": json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True),
             "dr_code": None, "dept_code": None,
             "visit_type": row["enc_visit_type"], "medins_admdvs": row["enc_medins_admdvs"],
@@ -163,9 +171,9 @@ def finalize_rows(raw: pa.Table, template: Template, instances: Iterable[Instanc
 
 
 def finalize(raw: pa.Table, template: Template, instances: Iterable[Instance], rulebase: RuleBase,
-             versions: dict[str, str]) -> pa.Table:
+             versions: dict[str, str], cite: Citer | None = None) -> pa.Table:
     """:func:`finalize_rows` as an Arrow table of FINDINGS_SCHEMA."""
-    rows = finalize_rows(raw, template, instances, rulebase, versions)
+    rows = finalize_rows(raw, template, instances, rulebase, versions, cite)
     return pa.Table.from_pylist(rows, schema=FINDINGS_SCHEMA) if rows else empty_findings()
 
 

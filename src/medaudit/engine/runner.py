@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from medaudit.engine.backends.base import Backend
 from medaudit.engine.compile import compile_sql, compile_template, params_table
-from medaudit.engine.findings import empty_findings, finalize, with_staff
+from medaudit.engine.findings import Citer, empty_findings, finalize, with_staff
 from medaudit.engine.prepare import FINDING_STAFF, PREPARED, TRACE_BOXES_SCHEMA, derive_tables
 from medaudit.knowledge.tables import KB_TABLES
 from medaudit.rules.loader import RuleBase, check_columns
@@ -100,14 +100,19 @@ def prepare(backend: Backend, compiled: CompiledRuleSet) -> None:
 ProgressFn = Callable[[str, int], Any]
 
 
+def citer_of(kb: KnowledgeLike | None) -> Citer | None:
+    """The knowledge base's national-point citation, when it has one (KnowledgeBase.cite)."""
+    return getattr(kb, "cite", None)
+
+
 def run_rules(backend: Backend, compiled: CompiledRuleSet, versions: Mapping[str, str],
-              progress: ProgressFn | None = None) -> pa.Table:
+              progress: ProgressFn | None = None, cite: Citer | None = None) -> pa.Table:
     parts = []
     for tid, insts in compiled.active.items():
         tpl = compiled.rulebase.templates[tid]
         raw = backend.query(compiled.sql[tid])
         check_columns(tpl, raw.column_names)
-        found = finalize(raw, tpl, insts, compiled.rulebase, dict(versions))
+        found = finalize(raw, tpl, insts, compiled.rulebase, dict(versions), cite)
         parts.append(found)
         if progress:
             progress(tid, found.num_rows)
@@ -136,4 +141,4 @@ def audit(backend: Backend, claims: Mapping[str, pa.Table | list[Path]], kb: Kno
     prepare(backend, compiled)
     versions = {**(dict(kb.versions) if kb is not None else {}),
                 **{f"rules:{k}": v for k, v in rulebase.versions.items()}}
-    return run_rules(backend, compiled, versions, progress)
+    return run_rules(backend, compiled, versions, progress, citer_of(kb))

@@ -110,6 +110,9 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb_item_relation", "time_window"): TIME_WINDOWS,
     ("kb_contraindication", "severity"): SEVERITIES,
 }
+#: columns a pack CSV must fill although the table allows NULL (a national knowledge-point row
+#: built by :mod:`medaudit.knowledge.liangku` does not know them)
+CSV_REQUIRED = {("kb_drug", "chrgitm_lv"), ("kb_item", "category")}
 #: code-like columns (no spaces, ASCII)
 _CODE_COLUMNS = {"code_prefix", "code_a", "code_b", "prefix_a", "prefix_b", "drug_prefix", "dise_no"}
 
@@ -344,8 +347,11 @@ def _read_csv(path: Path, spec: FileSpec, problems: list[Problem]) -> dict[tuple
                 hint = "（金额以元填写，列名不带 _fen；剂量列名不带 _milli / money in yuan without _fen, doses without _milli）"
             problems.append(Problem(fname, 1, h, f"未知列 / unknown column{hint}"))
             bad_header = True
+    def required(c: Column) -> bool:
+        return c.required or (spec.table, c.name) in CSV_REQUIRED
+
     for c in table.columns:
-        if c.required and csv_column_for(c) not in seen:
+        if required(c) and csv_column_for(c) not in seen:
             problems.append(Problem(fname, 1, csv_column_for(c), "缺少必填列 / required column missing"))
             bad_header = True
     if bad_header:
@@ -379,7 +385,7 @@ def _read_csv(path: Path, spec: FileSpec, problems: list[Problem]) -> dict[tuple
             raw = cells.get(csv_name, "")
             if raw == "":
                 values[col.name] = None
-                if col.required and (not disabled or col.name in table.key):
+                if required(col) and (not disabled or col.name in table.key):
                     bad(csv_name, "必填项为空 / required value empty")
                 continue
             if disabled and col.name not in table.key:
@@ -489,6 +495,12 @@ class KnowledgeBase:
     warnings: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     sources: dict[tuple[str, tuple[str, ...]], tuple[str, int]] = field(default_factory=dict, repr=False)
+    #: the national knowledge points behind rows (``None`` without the 两库 layer); see liangku.py
+    national: Any = field(default=None, repr=False)
+
+    def cite(self, kb_ref: str | None, gz_codes: Sequence[str], classes: Sequence[str]) -> str | None:
+        """``kb_ref`` extended with the national point(s) of those rule classes behind it, else ``None``."""
+        return None if self.national is None else self.national.cite(kb_ref, gz_codes, classes)
 
     def table(self, name: str) -> pa.Table:
         return self.tables[name]
@@ -566,9 +578,11 @@ def build_tables(merged: dict[str, dict[tuple[str, ...], PackRow]]) -> dict[str,
 
 
 def load_layers(paths: Sequence[Path | str], *, as_of: dt.date | None = None,
-                with_codes: bool = True) -> KnowledgeBase:
+                with_codes: bool = True, national_points: bool | Path = False) -> KnowledgeBase:
     """Load packs in order national → province → city and merge them into one knowledge base.
 
+    ``national_points`` (True: the configured folder, or a folder) adds the NHSA knowledge-point
+    layer after the national packs, built for ``as_of`` (``None``: the latest points).
     ``as_of`` keeps only packs and rows effective on that day (``None``: all). Problems in any pack
     are gathered across all packs before :class:`KnowledgeError` is raised. Cross-references
     (relation codes, chronic-drug prefixes…) that a layer left dangling become ``warnings``.
@@ -595,6 +609,14 @@ def load_layers(paths: Sequence[Path | str], *, as_of: dt.date | None = None,
         problems.append(Problem("<layers>", None, "name", f"知识包名称重复 / pack name used twice: {n}"))
     if problems:
         raise KnowledgeError(problems)
+    national = None
+    if national_points:
+        from medaudit.knowledge.liangku import build_layer, read_liangku
+
+        lk = read_liangku(None if national_points is True else Path(national_points))
+        layer, national = build_layer(lk, as_of)
+        at = max((i + 1 for i, p in enumerate(packs) if p.manifest.layer == "national"), default=0)
+        packs.insert(at, layer)
     merged, used = merge_packs(packs, as_of=as_of)
     tables = build_tables(merged)
     notices: list[str] = []
@@ -618,6 +640,7 @@ def load_layers(paths: Sequence[Path | str], *, as_of: dt.date | None = None,
         layers=[p.manifest for p in used],
         notices=notices,
         sources=sources,
+        national=national,
     )
     from medaudit.knowledge.consistency import check_references
 

@@ -85,6 +85,18 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
     chronic: dict[str, list[str]] = {}
     for c in kb.rows("kb_chronic_drug"):
         chronic.setdefault(c["drug_prefix"], []).append(f"{c['dise_no']} {c['dise_name']}")
+    illustrative = tuple(str(m.path) for m in kb.layers if m.illustrative and m.path is not None)
+
+    def provenance(table: str, cp: str, r: list[str], lists: dict[str, Any]) -> None:
+        """National points behind the row, or the illustrative mark when it comes from such a pack."""
+        if kb.national is not None and kb.national.by_key.get(cp):
+            r.extend(kb.national.describe(cp))
+            lists["national_points"] = [p.as_dict() for p in kb.national.by_key[cp]]
+        src = kb.sources.get((table, (cp,)))
+        if src and illustrative and src[0].startswith(illustrative):
+            r.append("示例性条目（非法定目录，无对应国家知识点）/ illustrative entry")
+            lists["illustrative"] = True
+
     n = 0
     for row in kb.rows("kb_drug"):
         name = row["generic_name"]
@@ -92,7 +104,7 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
                 name_match(name) or q in (row["ingredient"] or "")):
             continue
         cp = row["code_prefix"]
-        r: list[str] = [f"{row['category']} {row['chrgitm_lv']}类"]
+        r: list[str] = [f"{row['category']} {row['chrgitm_lv']}类" if row["chrgitm_lv"] else row["category"]]
         if row["restriction_text"]:
             r.append(f"限定支付范围：{row['restriction_text']}")
         if row["gender"]:
@@ -119,8 +131,9 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
             r.append("门慢病种：" + "、".join(chronic[cp]))
         if row["ref_price_fen"] is not None:
             r.append(f"参考价 {yuan(row['ref_price_fen'])} 元/{row['unit'] or ''}")
-        hits.append(Hit("drug", cp, f"{name}（{row['dosage_form'] or ''}）", row,
-                        {"indications": drug_ind.get(cp, []), "visit_types": drug_visit.get(cp, [])}, r))
+        lists: dict[str, Any] = {"indications": drug_ind.get(cp, []), "visit_types": drug_visit.get(cp, [])}
+        provenance("kb_drug", cp, r, lists)
+        hits.append(Hit("drug", cp, f"{name}（{row['dosage_form']}）" if row["dosage_form"] else name, row, lists, r))
         n += 1
         if n >= limit:
             break
@@ -135,7 +148,7 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
         if not (code_match(row["code_prefix"], True) if as_code else name_match(row["name"])):
             continue
         cp = row["code_prefix"]
-        r = [f"{CHRGITM_TYPE_ZH.get(row['category'], row['category'])} 单位：{row['unit'] or ''}"]
+        r = [f"{CHRGITM_TYPE_ZH.get(row['category'], row['category'] or '')} 单位：{row['unit'] or ''}"]
         caps = [yuan(row[f"price_cap_lv{i}_fen"]) for i in (1, 2, 3)]
         if any(caps):
             r.append("限价(一/二/三级)：" + "/".join(c or "-" for c in caps) + " 元")
@@ -155,8 +168,9 @@ def search(kb: KnowledgeBase, text: str, *, limit: int = 50) -> list[Hit]:
             r.append(f"内涵：{row['connotation']}")
         if cp in rel_count:
             r.append(f"项目关系 {rel_count[cp]} 条")
-        hits.append(Hit("item", cp, row["name"], row,
-                        {"departments": item_dept.get(cp, []), "indications": item_ind.get(cp, [])}, r))
+        ilists: dict[str, Any] = {"departments": item_dept.get(cp, []), "indications": item_ind.get(cp, [])}
+        provenance("kb_item", cp, r, ilists)
+        hits.append(Hit("item", cp, row["name"], row, ilists, r))
         n += 1
         if n >= limit:
             break

@@ -27,7 +27,8 @@ KB_DRUG = Table(
         C("generic_name", "str", "通用名", "generic name", True),
         C("dosage_form", "str", "剂型", "dosage form", False),
         C("category", "str", "类别(西药/中成药/中药饮片)", "category", True),
-        C("chrgitm_lv", "str", "甲乙类(甲/乙/丙)", "catalogue class", True),
+        C("chrgitm_lv", "str", "甲乙类(甲/乙/丙)", "catalogue class (required in pack CSVs; NULL on a national "
+          "knowledge-point row, which does not give it)", False),
         C("restriction_text", "str", "限定支付范围", "payment restriction text", False),
         C("gender", "str", "限定性别", "allowed gender", False),
         C("age_min", "int", "最小年龄(含)", "minimum age, inclusive", False),
@@ -61,7 +62,8 @@ KB_ITEM = Table(
     columns=(
         C("code_prefix", "str", "项目编码前缀", "service item code prefix", True),
         C("name", "str", "项目名称", "item name", True),
-        C("category", "str", "收费类别代码", "med_chrgitm_type", True),
+        C("category", "str", "收费类别代码", "med_chrgitm_type (required in pack CSVs; NULL on a national "
+          "knowledge-point row)", False),
         C("unit", "str", "计价单位", "unit", False),
         C("price_cap_lv1_fen", "fen", "一级医院限价(分)", "price cap, level 1", False),
         C("price_cap_lv2_fen", "fen", "二级医院限价(分)", "price cap, level 2", False),

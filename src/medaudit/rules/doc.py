@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from medaudit.rules.coverage import coverage_section
 from medaudit.rules.loader import load_rulebase, load_templates
+from medaudit.rules.model import Template
 
 if TYPE_CHECKING:
     from medaudit.rules.mutate import TemplateScore
+
+
+def nhsa_text(t: Template) -> str:
+    """``67 药品区分性别使用 GZ10000301004000``, partly-covered classes with what is missing."""
+    if not t.nhsa:
+        return f"无（{t.nhsa_note}）"
+    return "；".join(f"{c.seq} {c.name} {c.code or '（新增，无编码）'}" + (f"（部分：{c.note}）" if c.coverage == "partly" else "")
+                    for c in t.nhsa)
 
 
 def render(scores: Mapping[str, TemplateScore] | None = None) -> str:
@@ -30,15 +40,18 @@ def render(scores: Mapping[str, TemplateScore] | None = None) -> str:
         "window ORDER BY direction) and its golden cases are run on every mutant; killed / mutants that run,",
         "mutants declared equivalent in the template YAML (with a reason), unexplained survivors.",
         "",
-        "| 模板 id | 名称 | 分类 | 三合理一规范 | 结果类型 | 环节 | 时间区间 | 场景 | 默认处理 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| 模板 id | 名称 | 分类 | 三合理一规范 | 结果类型 | 环节 | 时间区间 | 场景 | 默认处理 | 国家规则编码 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in templates.values():
         lines.append(f"| `{t.id}` | {t.name} | {t.category} | {t.tag} | {t.result_type} | {'、'.join(t.stages)} | "
-                     f"{t.time_window} | {'、'.join(t.scenes)} | {t.default_action} |")
+                     f"{t.time_window} | {'、'.join(t.scenes)} | {t.default_action} | "
+                     f"{'、'.join(c.code or f'{c.seq} {c.name}' for c in t.nhsa) or '—'} |")
+    lines += ["", *coverage_section(templates)]
     for t in templates.values():
         lines += ["", f"## `{t.id}` — {t.name} (v{t.version})", "", f"- 审核逻辑：{t.logic}",
                   f"- 金额口径：{t.amount}", f"- 知识依据：{t.kb_table or '规则参数'}",
+                  f"- 国家规则分类 / national rule classes: {nhsa_text(t)}",
                   f"- 实时路径回看天数 / look-back: {t.lookback_days}",
                   f"- 证据列 / evidence: {', '.join(t.evidence) or '—'}", f"- 违规内容模板：{t.reason}",
                   f"- 变异测试 / mutation score: {scores[t.id].score_text()}"]

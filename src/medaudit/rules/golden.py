@@ -6,7 +6,8 @@ one outpatient encounter) so each case states only what matters to its rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ class GoldenCase:
     knowledge: dict[str, pa.Table]
     params: dict[str, Any]
     expect: list[dict[str, Any]]
+    #: national knowledge points written inline (kp_id, published, rule_class, gz_code, item_name,
+    #: constraint, detect_logic, codes): findings on their codes must cite them
+    national: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _fee_defaults(row: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +70,8 @@ def build_case(template: str, doc: dict[str, Any]) -> GoldenCase:
         merged = [_fee_defaults(r) if name == "fee_lines" else {**DEFAULTS[name], **r} for r in rows]
         claims[name] = rows_to_table(table, merged)
     knowledge = {name: rows_to_table(KB_TABLES[name], rows) for name, rows in doc.get("knowledge", {}).items()}
-    return GoldenCase(template, doc["name"], claims, knowledge, doc.get("params", {}), doc.get("expect", []))
+    return GoldenCase(template, doc["name"], claims, knowledge, doc.get("params", {}), doc.get("expect", []),
+                      doc.get("national_points", []))
 
 
 def load_cases(template: str, directory: Path = GOLDEN_DIR) -> list[GoldenCase]:
@@ -78,9 +83,23 @@ def load_cases(template: str, directory: Path = GOLDEN_DIR) -> list[GoldenCase]:
 
 
 class _KB:
-    def __init__(self, tables: dict[str, pa.Table]) -> None:
+    def __init__(self, tables: dict[str, pa.Table], national: Any = None) -> None:
         self.tables = tables
         self.versions = {"golden": "1"}
+        self.national = national
+
+    def cite(self, kb_ref: str | None, codes: Sequence[str], classes: Sequence[str]) -> str | None:
+        return None if self.national is None else self.national.cite(kb_ref, codes, classes)
+
+
+def case_kb(case: GoldenCase) -> _KB:
+    """The case's knowledge tables, with its inline national points (if any) to cite."""
+    national = None
+    if case.national:
+        from medaudit.knowledge.liangku import national_points_from
+
+        national = national_points_from(case.national)
+    return _KB(case.knowledge, national)
 
 
 def case_rulebase(case: GoldenCase) -> RuleBase:
@@ -95,7 +114,7 @@ def run_case(case: GoldenCase, backend_name: str = "duckdb") -> pa.Table:
 
     backend = get_backend(backend_name)
     try:
-        return audit(backend, case.claims, _KB(case.knowledge), case_rulebase(case))
+        return audit(backend, case.claims, case_kb(case), case_rulebase(case))
     finally:
         backend.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Stage = Literal["事前", "事中", "事后"]
 ResultType = Literal["明确", "可疑"]
@@ -38,6 +38,32 @@ class EquivalentMutant(BaseModel):
     reason: str = Field(min_length=1, description="一句话说明为何等价")
 
 
+#: official rule codes of the 规则库（2025年版）: GZ (rules) and ZB (统计指标) + 14 digits
+NHSA_CODE = r"^(GZ|ZB)\d{14}$"
+NHSA_CLASS_COUNT = 88
+
+
+class NhsaClass(BaseModel):
+    """One of the 88 rule classes of NHSA's 《规则库、知识库（2025年版）》 a template implements.
+
+    ``code`` is the official rule code (GZ/ZB…); classes new in 2025 have none yet. ``coverage``
+    ``partly`` says what of the class the template leaves out, in ``note``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    seq: int = Field(ge=1, le=NHSA_CLASS_COUNT, description="规则分类序号(1–88)")
+    name: str = Field(min_length=1, description="官方规则分类名称")
+    code: str | None = Field(None, pattern=NHSA_CODE, description="官方规则编码")
+    coverage: Literal["full", "partly"] = "full"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _partly_says_what(self) -> NhsaClass:
+        if self.coverage == "partly" and not self.note.strip():
+            raise ValueError(f"class {self.seq}: coverage partly needs a note saying what is not covered")
+        return self
+
+
 class Template(BaseModel):
     """A rule template: one SQL query covering all its instances, plus its rule-card metadata."""
 
@@ -62,7 +88,33 @@ class Template(BaseModel):
     default_action: Action = "提醒"
     default_points: int = 0
     equivalent_mutants: list[EquivalentMutant] = []
+    #: the national rule classes implemented (required: an empty list needs ``nhsa_note``)
+    nhsa: list[NhsaClass]
+    nhsa_note: str = ""
     sql: str = ""
+
+    @model_validator(mode="after")
+    def _why_no_class(self) -> Template:
+        if not self.nhsa and not self.nhsa_note.strip():
+            raise ValueError("a template implementing none of the 88 national rule classes must say why in nhsa_note")
+        return self
+
+    @field_validator("nhsa")
+    @classmethod
+    def _each_class_once(cls, v: list[NhsaClass]) -> list[NhsaClass]:
+        seqs = [c.seq for c in v]
+        dup = sorted({i for i in seqs if seqs.count(i) > 1})
+        if dup:
+            raise ValueError(f"national rule class listed twice: {dup}")
+        return v
+
+    @property
+    def nhsa_codes(self) -> list[str]:
+        return [c.code for c in self.nhsa if c.code]
+
+    @property
+    def nhsa_names(self) -> list[str]:
+        return [c.name for c in self.nhsa]
 
     @field_validator("equivalent_mutants")
     @classmethod

@@ -18,7 +18,7 @@ from medaudit.engine.compile import compile_template
 from medaudit.engine.findings import finalize
 from medaudit.engine.runner import CompiledRuleSet, load_claims, load_knowledge, load_params, prepare
 from medaudit.errors import MedauditError
-from medaudit.rules.golden import _KB, GoldenCase, case_rulebase, compare, load_cases
+from medaudit.rules.golden import _KB, GoldenCase, case_kb, case_rulebase, compare, load_cases
 from medaudit.rules.loader import check_columns
 from medaudit.rules.model import Template
 from medaudit.rules.mutants import Mutant, mutants
@@ -70,7 +70,7 @@ class TemplateScore:
 def _case_findings(backend: Any, template: Template, case: GoldenCase, sql: str, compiled: CompiledRuleSet) -> Any:
     raw = backend.query(sql)
     check_columns(template, raw.column_names)
-    return finalize(raw, template, compiled.active[template.id], compiled.rulebase, {})
+    return finalize(raw, template, compiled.active[template.id], compiled.rulebase, {}, case_kb(case).cite)
 
 
 def score_template(template: Template, cases: list[GoldenCase] | None = None) -> TemplateScore:
