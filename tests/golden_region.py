@@ -30,7 +30,7 @@ from medaudit.engine.backends import get_backend
 from medaudit.engine.findings import FINDINGS_SCHEMA, finding_id
 from medaudit.engine.prepare import TRACE_SEPARATORS
 from medaudit.engine.runner import audit
-from medaudit.rules.golden import _KB, GoldenCase, case_rulebase, compare, load_cases
+from medaudit.rules.golden import _KB, GoldenCase, case_kb, case_rulebase, compare, load_cases
 from medaudit.rules.loader import RuleBase, load_templates
 from medaudit.rules.model import Instance
 
@@ -43,6 +43,18 @@ ID_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line
 KB_CODE_COLUMNS = ("code_prefix", "icd_prefix", "code_a", "code_b", "prefix_a", "prefix_b", "dise_no",
                    "drug_prefix", "dept_code", "code")
 TRACE_COLUMN = "drug_trac_codg"
+#: the join keys alone: a case that must keep its real codes is replicated with only these prefixed
+JOIN_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line_id", "init_line_id",
+                "staff_code", "bilg_dr_code", "chfpdr_code", "oper_dr_code")
+#: templates whose cases must keep their real codes: the CHS-DRG grouper reads the real ICD-10 and
+#: ICD-9-CM-3 codes (a prefixed code is an invalid code). Cases citing national knowledge points keep
+#: theirs too (the citation looks the real national code up). Such a case runs in a region of its own,
+#: its copies differing only in their join keys, with the case's own knowledge (citations included).
+REAL_CODES: dict[str, str] = {
+    "drg_cc_unsupported": "the grouper reads real diagnosis codes",
+    "drg_split_admission": "the grouper reads real diagnosis codes",
+    "drg_ungroupable": "the grouper reads real diagnosis and procedure codes",
+}
 #: templates whose SQL reads the whole region at once (percentiles, region totals): never packed.
 #: None today; a template that needs it shows up as an unfaithful case in ``pack_cases``.
 ISOLATED: dict[str, str] = {}
@@ -79,9 +91,13 @@ def _prefix_value(value: str | None, prefix: str) -> str | None:
     return value if value is None or not value.strip() else prefix + value
 
 
-def prefixed(table: pa.Table, prefix: str) -> pa.Table:
+def prefixed(table: pa.Table, prefix: str, columns: tuple[str, ...] = ID_COLUMNS) -> pa.Table:
     """The table with every identifier and code (and every box code of a trace field) prefixed."""
-    return _prefix_columns(table, prefix, ID_COLUMNS)
+    return _prefix_columns(table, prefix, columns)
+
+
+def keeps_codes(case: GoldenCase) -> bool:
+    return case.template in REAL_CODES or bool(case.national)
 
 
 def _prefix_columns(table: pa.Table, prefix: str, columns: tuple[str, ...]) -> pa.Table:
@@ -186,10 +202,14 @@ def build_region(cases: list[GoldenCase], replicas: dict[str, int] | None = None
             instances[iid] = Instance(id=iid, template=case.template, params=case.params)
         for r in range(replicas.get(cid(case), 1)):
             placed.append(Placed(case, "" if solo else prefix_of(len(placed)), by_params[key], r))
-    claims = {name: pa.concat_tables([prefixed(p.case.claims[name], p.prefix) for p in placed])
+    real = keeps_codes(cases[0])
+    assert not real or len(cases) == 1, "a case that keeps its real codes shares no region"
+    cols = JOIN_COLUMNS if real else ID_COLUMNS
+    claims = {name: pa.concat_tables([_prefix_columns(p.case.claims[name], p.prefix, cols) for p in placed])
               for name in cases[0].claims}
     rulebase = RuleBase(load_templates(), instances, {"golden": "1"})
-    return Region(placed, claims, _KB(_region_knowledge(placed)), rulebase, {c.template for c in cases})
+    kb = case_kb(cases[0]) if real else _KB(_region_knowledge(placed))
+    return Region(placed, claims, kb, rulebase, {c.template for c in cases})
 
 
 def cid(case: GoldenCase) -> str:
@@ -206,7 +226,7 @@ def run_duckdb(claims: dict[str, Any], kb: Any, rulebase: RuleBase) -> pa.Table:
 
 def alone(case: GoldenCase) -> pa.Table:
     """The case audited by itself on DuckDB, as ``medaudit rules test`` runs it."""
-    return run_duckdb(case.claims, _KB(case.knowledge), case_rulebase(case))
+    return run_duckdb(case.claims, case_kb(case), case_rulebase(case))
 
 
 @dataclass
@@ -259,7 +279,7 @@ def pack_cases(cases: list[GoldenCase], min_findings: int = 0) -> Packing:
     """
     by_case = {cid(c): alone(c) for c in cases}
     replicas = replicas_for(cases, by_case, min_findings)
-    shared = [c for c in cases if c.template not in ISOLATED]
+    shared = [c for c in cases if c.template not in ISOLATED and not keeps_codes(c)]
     size: dict[str, int] = {}
     for c in shared:
         size[c.template] = size.get(c.template, 0) + replicas.get(cid(c), 1)
@@ -269,7 +289,7 @@ def pack_cases(cases: list[GoldenCase], min_findings: int = 0) -> Packing:
     regions: list[Region] = []
     duck: list[pa.Table] = []
     moved: list[str] = []
-    alone_cases = [c for c in cases if c.template in ISOLATED]
+    alone_cases = [c for c in cases if c.template in ISOLATED or keeps_codes(c)]
     for b in bins:
         group = [c for c in shared if c.template in b]
         if not group:
