@@ -65,7 +65,8 @@ def test_audit_raw_exports_then_evaluate(region: Path) -> None:
 def test_rules_list_json_and_golden_test_command() -> None:
     res = run("rules", "list", "--json")
     rows = json.loads(res.stdout)
-    assert len(rows) >= 26 and all(r["instances"] >= 1 for r in rows)
+    # the DRG rules are not in the national pack yet (no synthetic labels for them: issue 19)
+    assert len(rows) >= 34 and all(r["instances"] >= 1 for r in rows if not r["id"].startswith("drg_"))
     res = run("rules", "test", "over_price", "--json")
     assert res.returncode == 0
     assert all(r["passed"] for r in json.loads(res.stdout))

@@ -129,6 +129,22 @@ def test_huge_integer_and_lone_surrogate_are_precise_400s(hostile: tuple[TestCli
     assert resp.status_code == 200
 
 
+def test_no_usable_time_anywhere_is_a_precise_400(hostile: tuple[TestClient, dict[str, str]]) -> None:
+    """An unreadable admission date and orders without a usable time: nothing to date the visit by
+    (once a 500: the encounter took the orders' missing time as its own)."""
+    c, headers = hostile
+    body = copy.deepcopy(BASE_REQUEST)
+    enc = body["patient_dtos"][0]["fsi_encounter_dtos"][0]
+    enc["adm_date"] = "2025-03-0109:00:00"
+    for o in enc["fsi_order_dtos"]:
+        for k in ("drord_begn_date", "fee_ocur_time", "drord_isu_time"):
+            o.pop(k, None)
+    for path in ("/api/3101", "/api/3102"):
+        resp = c.post(path, json=body, headers=headers)
+        assert resp.status_code == 400, resp.text
+        assert "就诊时间" in resp.json()["err_msg"] and "adm_date" in resp.json()["err_msg"]
+
+
 @pytest.mark.parametrize("token", ['"\\u0000"', '"\\ud800"'])
 def test_settlement_on_postgresql_refuses_unstorable_text_in_every_field(make_client: Make, pg_url: str,
                                                                         token: str) -> None:

@@ -130,7 +130,7 @@ def test_probing_is_rate_limited_and_left_in_the_trail(two: dict[str, Any]) -> N
                   headers=two["a"]).status_code == 200
     statuses = []
     for day in range(1, 8):  # B probes day by day with 门诊预结算 (nothing is stored)
-        probe = _stay(f"PROBE{day}", B, f"2025-03-{day:02d}09:00:00", f"2025-03-{day:02d}10:00:00")
+        probe = _stay(f"PROBE{day}", B, f"2025-03-{day:02d} 09:00:00", f"2025-03-{day:02d} 10:00:00")
         probe["trig_scen"] = "7"
         probe["patient_dtos"][0]["fsi_encounter_dtos"][0]["med_type"] = "11"
         resp = c.post("/api/3102", json=probe, headers=two["b"])

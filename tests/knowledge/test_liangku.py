@@ -212,3 +212,17 @@ def test_cli_search_shows_point_codes_limit_and_superseded() -> None:
     assert sex["kp_id"] == "U2026-01-00001" and sex["limit"] == "男" and sex["supersedes"] == "B01-00001"
     assert APALUTAMIDE in sex["codes"]
     assert any("替代 B01-00001（2025-05-23发布" in r for r in hit["restrictions"])
+
+
+def test_national_point_adds_its_limit_and_keeps_the_illustrative_attributes() -> None:
+    """A national point over an illustrative row of the same code restricts it; it does not erase the
+    row's other attributes (once the point's blank price caps and daily limits replaced them, and
+    超标准收费 / 项目超限次 went silent on those codes)."""
+    from medaudit.knowledge import default_knowledge, national_knowledge
+
+    code = "002504040080000"  # 前列腺酸性磷酸酶测定: the national point limits it to men
+    before = {r["code_prefix"]: r for r in default_knowledge().tables["kb_item"].to_pylist()}[code]
+    after = {r["code_prefix"]: r for r in national_knowledge().tables["kb_item"].to_pylist()}[code]
+    assert before["gender"] is None and after["gender"] == "1"
+    assert after["price_cap_lv3_fen"] == before["price_cap_lv3_fen"] is not None
+    assert after["max_per_day"] == before["max_per_day"]

@@ -490,7 +490,8 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 line = _order(r, o, op, mdtrt_id, adm, seen_lines)
                 if line is None:
                     continue
-                times.append(line["fee_ocur_time"])
+                if line["fee_ocur_time"] is not None:  # an unusable time was warned about; never a stand-in
+                    times.append(line["fee_ocur_time"])
                 rows["fee_lines"].append(line)
                 _staff(r, o, op, medins_id, staff)
                 cur_flag = r.flag(o.get("curr_drord_flag"), f"{op}.curr_drord_flag")

@@ -9,6 +9,7 @@ its file, line and column before anything is raised, so an editor can fix a pack
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -545,6 +546,7 @@ def merge_packs(packs: Sequence[Pack], *, as_of: dt.date | None = None) -> tuple
     expired provincial row lets the national row show through."""
     merged: dict[str, dict[tuple[str, ...], PackRow]] = {t: {} for t in PACK_TABLES}
     used: list[Pack] = []
+    illustrative_keys: dict[str, set[tuple[str, ...]]] = {t: set() for t in PACK_TABLES}
     for pack in packs:
         if as_of is not None and not pack.manifest.effective_on(as_of):
             continue
@@ -559,8 +561,21 @@ def merge_packs(packs: Sequence[Pack], *, as_of: dt.date | None = None) -> tuple
                     continue
                 if row.disabled:
                     target.pop(key, None)
+                elif key in target and key in illustrative_keys[table] and not pack.manifest.illustrative \
+                        and pack.manifest.layer == "national":
+                    # a national knowledge point over an illustrative row of the same code states only
+                    # its own limit: the illustrative attributes it leaves blank (price caps, daily
+                    # limits …) stay, so the point adds a restriction instead of erasing the others
+                    old_row = target[key]
+                    values = {**old_row.values, **{k: v for k, v in row.values.items() if v is not None}}
+                    children = {**old_row.children, **{k: v for k, v in row.children.items() if v}}
+                    target[key] = dataclasses.replace(row, values=values, children=children)
                 else:
                     target[key] = row
+                if pack.manifest.illustrative:
+                    illustrative_keys[table].add(key)
+                else:
+                    illustrative_keys[table].discard(key)
     return merged, used
 
 
