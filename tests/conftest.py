@@ -1,10 +1,12 @@
-"""Fixtures every test package may use: a real PostgreSQL (tests/pg.py) and a store URL on each dialect."""
+"""Fixtures every test package may use: a real PostgreSQL (tests/pg.py), a store URL on each dialect, and
+one SparkSession per test session (the JVM takes seconds to start; every Spark test shares it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +43,25 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreT
         return
     with pg.fresh_database(request.getfixturevalue("pg_server"), "medaudit_store") as url:
         yield StoreTarget(url, "postgresql")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    from medaudit.engine.backends.spark import SESSION_CONF, require_java
+
+    require_java()
+    builder = (SparkSession.builder.master("local[2]").appName("medaudit-tests")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.default.parallelism", "2")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.memory", "1g")
+               .config("spark.sql.adaptive.enabled", "true"))
+    for key, value in SESSION_CONF.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -20,11 +20,10 @@ from .schemes import (
     _drug_x,
     _free,
     _item_x,
-    _los_for,
     _new_time,
     _pick,
-    _stay_template,
     _try,
+    readmission,
     scheme,
     stays,
 )
@@ -163,18 +162,9 @@ def _los() -> Callable[[World, int], bool]:
 def _readmit(gap: int, kind: str) -> Callable[[World, int], bool]:
     """分解住院 at gap 15 or 0 (boundary: max_gap_days = 15, 0 ≤ gap ≤ 15 fires) or 16 (near-miss)."""
     def inject(w: World, s: int) -> bool:
-        _, b = w.span(s)
-        psn, inst = int(w.enc["psn"][s]), int(w.enc["inst"][s])
-        day = b + gap
-        tm = _stay_template(w, psn, day, int(w.inst.level[inst]))
-        if tm is None:
+        e = readmission(w, s, gap)
+        if e is None:
             return False
-        los = _los_for(w, tm, 10)
-        if los is None or day + los >= w.end or not _alive(w, psn, day + los):
-            return False
-        if w.busy(psn, b + 1, day + los + 16, exclude=(s,)):
-            return False
-        e = w.new_encounter(psn, inst, "inpatient", tm, day, los)
         if gap == 0:  # readmitted the day of discharge: admitted after the discharge (10:00-11:00)
             w.enc["sec"][e] = 12 * 3600 + int(w.rng.integers(0, 3600))
         w.used[[s, e]] = True

@@ -491,22 +491,29 @@ def _concurrent_stay(w: World, s: int) -> bool:
     return True
 
 
-@scheme("split_admission", "分解住院", rate=0.02, phase="encounter", eligible=stays)
-def _split_admission(w: World, s: int) -> bool:
-    a, b = w.span(s)
-    psn = int(w.enc["psn"][s])
-    inst = int(w.enc["inst"][s])
-    gap = int(w.rng.integers(1, 16))
+def readmission(w: World, s: int, gap: int) -> int | None:
+    """A new stay at the same institution ``gap`` days after stay ``s`` is discharged (None when the
+    patient's calendar, age or the period do not allow it); the caller marks and labels it."""
+    _, b = w.span(s)
+    psn, inst = int(w.enc["psn"][s]), int(w.enc["inst"][s])
     day = b + gap
     tm = _stay_template(w, psn, day, int(w.inst.level[inst]))
     if tm is None:
-        return False
+        return None
     los = _los_for(w, tm, 10)
     if los is None or day + los >= w.end or not _alive(w, psn, day + los):
-        return False
+        return None
     if w.busy(psn, b + 1, day + los + 16, exclude=(s,)):
+        return None
+    return w.new_encounter(psn, inst, "inpatient", tm, day, los)
+
+
+@scheme("split_admission", "分解住院", rate=0.02, phase="encounter", eligible=stays)
+def _split_admission(w: World, s: int) -> bool:
+    gap = int(w.rng.integers(1, 16))
+    e = readmission(w, s, gap)
+    if e is None:
         return False
-    e = w.new_encounter(psn, inst, "inpatient", tm, day, los)
     w.used[[s, e]] = True
     w.label("split_admission", e, basis="fund_pay", note=f"出院{gap}天内再次入住同一机构")
     return True
