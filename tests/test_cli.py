@@ -20,7 +20,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_help_lists_every_command_in_chinese_and_english() -> None:
     out = run("--help").stdout
-    for cmd in ("audit", "evaluate", "demo", "ingest", "synth", "knowledge", "rules", "serve", "keys", "export"):
+    for cmd in ("audit", "evaluate", "demo", "ingest", "synth", "knowledge", "rules", "serve", "keys", "export",
+                "detect", "drg", "fraud"):
         line = next((ln for ln in out.splitlines() if f" {cmd} " in ln), "")
         assert line, f"{cmd} missing from --help"
         assert "/" in line and any("\u4e00" <= ch <= "\u9fff" for ch in line), line
@@ -70,3 +71,13 @@ def test_rules_list_json_and_golden_test_command() -> None:
     res = run("rules", "test", "over_price", "--json")
     assert res.returncode == 0
     assert all(r["passed"] for r in json.loads(res.stdout))
+
+
+def test_demo_without_serving_prints_groups_and_clues_at_their_final_paths(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    res = run("demo", "--out", str(out), "--patients", "800", "--months", "1", "--no-serve")
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "group mix" in text and "反欺诈模型线索" in text
+    assert ".tmp" not in text  # every path shown is where the output lives after the run, not its staging
+    assert (out / "audit" / "clues" / "clues.parquet").exists() and (out / "audit" / "findings.parquet").exists()

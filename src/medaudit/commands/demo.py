@@ -93,7 +93,7 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
 
     detected = run_detect(str(canonical), kb, findings=audited.findings, temp_dir=str(stage.scratch))
     write_clues(detected.clues, audit_out / "clues")
-    console.print(f"反欺诈模型线索 {detected.clues.num_rows:,} 条（{audit_out / 'clues' / 'clues.parquet'}），各模型排名第一：")
+    console.print(f"反欺诈模型线索 {detected.clues.num_rows:,} 条（{out / 'audit' / 'clues' / 'clues.parquet'}），各模型排名第一：")
     print_top(detected.clues, per_model=1)
 
     console.rule("[bold]4/4 与注入标注一致性核对 / consistency check against the labels")
@@ -117,6 +117,7 @@ def _build(stage: Staging, patients: int, months: int, seed: int, port: int) -> 
     console.print(f"  疑点 / findings:           {out / 'audit' / 'findings.parquet'}  "
                   f"(按统筹区/月分区: {out / 'audit' / 'findings'}/)")
     console.print(f"  Excel 报告 / report:       {out / 'audit' / 'report.xlsx'}")
+    console.print(f"  线索 / clues:              {out / 'audit' / 'clues' / 'clues.parquet'}")
     stage.counts.update({**counts, "labels": result.labels.num_rows, "findings": audited.findings.num_rows})
     stage.versions.update({**dict(kb.versions), **{f"rules:{k}": v for k, v in rulebase.versions.items()}})
     return _realtime_sample(work, result, port)
