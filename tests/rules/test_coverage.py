@@ -9,6 +9,9 @@ from pydantic import ValidationError
 
 from medaudit.knowledge.liangku import read_classes
 from medaudit.rules.coverage import (
+    catalogue_coverage,
+    catalogue_section,
+    check_catalogue,
     check_metadata,
     check_reasons,
     coverage,
@@ -97,3 +100,22 @@ def test_docs_carry_the_coverage_table_and_each_templates_classes() -> None:
 def test_missing_class_list_is_said_plainly(tmp_path: Path) -> None:
     lines = coverage_section(load_templates(), tmp_path)
     assert "未找到" in lines[-1]
+
+
+def test_catalogue_rows_are_implemented_or_say_why() -> None:
+    tpls = load_templates()
+    assert check_catalogue(tpls) == []
+    rows = {rid: (tids, reason) for rid, _, tids, reason in catalogue_coverage(tpls)}
+    assert len(rows) == 51 and rows["A3"][0] == ["drug_gender"] and "进销存" in rows["B15"][1]
+    lines = catalogue_section(tpls)
+    assert "| B15 | 超加成率 | — | 需医院进销存的购进价格，结算数据不含（多数公立医院已零加成） |" in lines
+
+
+def test_catalogue_check_names_a_row_left_without_reason_or_kept_with_one() -> None:
+    tpls = load_templates()
+    drop = {k: v for k, v in tpls.items() if "A3" not in v.catalogue}
+    assert any(p.startswith("catalogue row A3 ") for p in check_catalogue(drop))
+    extra = {**tpls, "x": _tpl("x", [{"seq": 1, "name": "甲类"}]).model_copy(update={"catalogue": ["B15"]})}
+    assert any("B15" in p and "still has a reason" in p for p in check_catalogue(extra))
+    with pytest.raises(ValidationError, match="catalogue rows not in"):
+        Template(**{**tpls["drug_gender"].model_dump(), "catalogue": ["Z9"]})

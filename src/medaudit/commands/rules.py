@@ -31,7 +31,8 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) 
         n = sum(1 for i in rb.instances.values() if i.template == t.id and i.enabled)
         rows.append({"id": t.id, "name": t.name, "category": t.category, "result_type": t.result_type,
                      "stages": t.stages, "version": t.version, "instances": n,
-                     "nhsa": [c.model_dump() for c in t.nhsa], "nhsa_codes": t.nhsa_codes, "nhsa_note": t.nhsa_note})
+                     "nhsa": [c.model_dump() for c in t.nhsa], "nhsa_codes": t.nhsa_codes, "nhsa_note": t.nhsa_note,
+                     "catalogue": t.catalogue})
     if as_json:
         print_json(rows)
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,7 @@ import yaml
 from medaudit.rules.model import Template
 
 REASONS_FILE = Path(__file__).resolve().parent / "nhsa_not_implemented.yaml"
+CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yaml"
 STATUS_ZH = {"implemented": "已实现", "partly": "部分实现", "not": "未实现"}
 
 
@@ -117,3 +119,45 @@ def coverage_section(templates: Mapping[str, Template], folder: Path | None = No
         return ["## 国家规则分类覆盖 / coverage of the 88 national rule classes", "",
                 f"未找到 {where}，无法生成覆盖表 / class list not found."]
     return render_table(coverage(templates, classes, read_reasons()))
+
+
+@lru_cache(maxsize=1)
+def catalogue_rows() -> dict[str, dict[str, str]]:
+    """The rows of DOMAIN.md §1.2 (and DQ): id -> {name, reason when no template implements it}."""
+    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8")) or {}
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in data.items()}
+
+
+def catalogue_coverage(templates: Mapping[str, Template]) -> list[tuple[str, str, list[str], str]]:
+    """(row id, name, implementing template ids, reason) for every catalogue row."""
+    return [(rid, row["name"], [t.id for t in templates.values() if rid in t.catalogue], row.get("reason", ""))
+            for rid, row in catalogue_rows().items()]
+
+
+def check_catalogue(templates: Mapping[str, Template]) -> list[str]:
+    """Every row is implemented or says why not; a row some template implements keeps no reason."""
+    out: list[str] = []
+    for rid, name, tids, reason in catalogue_coverage(templates):
+        if not tids and not reason.strip():
+            out.append(f"catalogue row {rid} {name}: no template and no reason in {CATALOGUE_FILE.name}")
+        if tids and reason:
+            out.append(f"catalogue row {rid} {name}: implemented by {tids} but still has a reason")
+    return out
+
+
+def catalogue_section(templates: Mapping[str, Template]) -> list[str]:
+    rows = catalogue_coverage(templates)
+    done = sum(1 for r in rows if r[2])
+    lines = [
+        "## 规则目录覆盖 / coverage of the consolidated catalogue (DOMAIN.md §1.2)",
+        "",
+        "由模板元数据 `catalogue` 与 `src/medaudit/rules/catalogue.yaml` 生成；未实现的行写明原因。",
+        "",
+        f"已实现 {done} · 未实现 {len(rows) - done}（共 {len(rows)} 行） / implemented {done}, not {len(rows) - done}",
+        "",
+        "| 行 | 规则 | 模板 | 未实现原因 |",
+        "|---|---|---|---|",
+    ]
+    for rid, name, tids, reason in rows:
+        lines.append(f"| {rid} | {name} | {'、'.join(f'`{t}`' for t in tids) or '—'} | {reason or '—'} |")
+    return lines

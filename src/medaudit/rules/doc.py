@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from medaudit.rules.coverage import coverage_section
+from medaudit.rules.coverage import catalogue_section, coverage_section
 from medaudit.rules.loader import load_rulebase, load_templates
 from medaudit.rules.model import Template
 
@@ -40,14 +40,14 @@ def render(scores: Mapping[str, TemplateScore] | None = None) -> str:
         "window ORDER BY direction) and its golden cases are run on every mutant; killed / mutants that run,",
         "mutants declared equivalent in the template YAML (with a reason), unexplained survivors.",
         "",
-        "| 模板 id | 名称 | 分类 | 三合理一规范 | 结果类型 | 环节 | 时间区间 | 场景 | 默认处理 | 国家规则编码 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| 模板 id | 名称 | 目录行 | 分类 | 三合理一规范 | 结果类型 | 环节 | 时间区间 | 场景 | 默认处理 | 国家规则编码 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in templates.values():
-        lines.append(f"| `{t.id}` | {t.name} | {t.category} | {t.tag} | {t.result_type} | {'、'.join(t.stages)} | "
+        lines.append(f"| `{t.id}` | {t.name} | {'、'.join(t.catalogue)} | {t.category} | {t.tag} | {t.result_type} | {'、'.join(t.stages)} | "
                      f"{t.time_window} | {'、'.join(t.scenes)} | {t.default_action} | "
                      f"{'、'.join(c.code or f'{c.seq} {c.name}' for c in t.nhsa) or '—'} |")
-    lines += ["", *coverage_section(templates)]
+    lines += ["", *catalogue_section(templates), "", *coverage_section(templates)]
     for t in templates.values():
         lines += ["", f"## `{t.id}` — {t.name} (v{t.version})", "", f"- 审核逻辑：{t.logic}",
                   f"- 金额口径：{t.amount}", f"- 知识依据：{t.kb_table or '规则参数'}",

@@ -91,6 +91,8 @@ class Template(BaseModel):
     #: the national rule classes implemented (required: an empty list needs ``nhsa_note``)
     nhsa: list[NhsaClass]
     nhsa_note: str = ""
+    #: the rows of the consolidated catalogue (DOMAIN.md §1.2: A1–D12, DQ for data quality) implemented
+    catalogue: list[str] = Field(min_length=1)
     sql: str = ""
 
     @model_validator(mode="after")
@@ -106,6 +108,16 @@ class Template(BaseModel):
         dup = sorted({i for i in seqs if seqs.count(i) > 1})
         if dup:
             raise ValueError(f"national rule class listed twice: {dup}")
+        return v
+
+    @field_validator("catalogue")
+    @classmethod
+    def _catalogue_rows(cls, v: list[str]) -> list[str]:
+        from medaudit.rules.coverage import catalogue_rows
+
+        unknown = [r for r in v if r not in catalogue_rows()]
+        if unknown:
+            raise ValueError(f"catalogue rows not in rules/catalogue.yaml: {unknown}")
         return v
 
     @property

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from medaudit.engine.prepare import TRACE_SEPARATORS
 
@@ -44,6 +45,12 @@ class Params:
     count_both_ends: int = 0  # item_over_los
     min_los_days: int = MIN_LOS_DAYS
     min_lines: int = MIN_LINES
+    #: the overrides of a template the fields above do not name (template families' own checks read
+    #: them through :meth:`get`, with their own defaults)
+    given: dict[str, int] = field(default_factory=dict)
+
+    def get(self, name: str, default: int) -> int:
+        return int(self.given.get(name, default))
 
     @classmethod
     def of(cls, template: str, given: dict[str, int]) -> Params:
@@ -64,7 +71,7 @@ class Params:
         if template == "fee_bulk_upload":
             return cls(min_los_days=int(given.get("min_los_days", MIN_LOS_DAYS)),
                        min_lines=int(given.get("min_lines", MIN_LINES)))
-        return cls()
+        return cls(given={k: int(v) for k, v in given.items() if isinstance(v, (int, bool))})
 
 
 DEFAULTS = Params()
@@ -89,6 +96,8 @@ class Line:
     trdn: bool = False
     selfpay: bool = False
     dept: str | None = None
+    #: further fee-line fields a template family's check reads (e.g. ``dr_code``), by canonical name
+    attrs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def amt(self) -> int:
@@ -106,6 +115,8 @@ class Ctx:
     dise_no: str | None = None
     #: 'first_line_history': drug classes with first-line use earlier in the patient's history
     extra: dict[str, dict[str, bool]] = field(default_factory=dict)
+    #: further encounter, patient and institution fields a family's check reads (e.g. ``insutype``)
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 def age_at(brdy: int, day: int) -> int:
@@ -198,7 +209,15 @@ def findings(kb: KB, ctx: Ctx, lines: list[Line], params: Params = DEFAULTS) -> 
             if k in a_side and any(a is not b and (rels[k].time_window_day is False or a.day == b.day) for a in a_side[k]):
                 out.add(("duplicate_charge", b.seq))
     out |= {("duplicate_trace_code", seq) for seq in trace_repeats(order)}
+    for check in LOCAL_CHECKS:
+        out |= check(kb, ctx, order, params)
     return out
+
+
+#: encounter-local checks of template families stated in their own modules (``synth/checks_*.py``):
+#: ``check(kb, ctx, lines sorted by (t, seq), params) -> {(violation_type, seq)}``
+LocalCheck = Callable[[KB, Ctx, list[Line], Params], set[tuple[str, int]]]
+LOCAL_CHECKS: list[LocalCheck] = []
 
 
 DRUG_TYPES = ("09", "10", "11")
@@ -329,7 +348,15 @@ def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> s
     out |= {("duplicate_trace_code", owner[seq], seq) for seq in trace_repeats(every)}
     for v in visits:
         out |= {(t, v.key, seq) for t, seq in stay_line_findings(v, params)}
+    for check in REGION_CHECKS:
+        out |= check(kb, visits, params)
     return out | {(t, key, -1) for t, key in stay_findings(visits, params)}
+
+
+#: region-level checks of template families (history across encounters, stays, cohorts):
+#: ``check(kb, visits, params) -> {(violation_type, visit key, seq)}``, seq -1 for an encounter-level one
+RegionCheck = Callable[[KB, list[Visit], Params], set[tuple[str, str, int]]]
+REGION_CHECKS: list[RegionCheck] = []
 
 
 def _minute(t: int) -> tuple[int, bool]:
@@ -432,3 +459,6 @@ SCOPE: dict[str, str | None] = {
     "drg_ungroupable": "the grouper's own status (无法入组/歧义): tested by the grouper's golden cases, not restated here",
     "drg_cc_unsupported": "reads the MCC/CC that split the stay's DRG from the grouper, which the checker does not restate",
 }
+
+
+from . import checks as _checks  # noqa: E402, F401 - registers the template families' checks
