@@ -17,6 +17,8 @@ from medaudit.knowledge import default_knowledge
 from medaudit.synth import SCHEMES, SynthResult, write
 from medaudit.synth.boundary import BOUNDARY_SCHEMES
 
+from .label_families import FAMILY_CHECKS
+
 LIMITS = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 
 
@@ -83,6 +85,9 @@ class World:
 
 def check(w: World, lab: dict[str, Any]) -> None:  # noqa: C901 - one branch per violation type
     vt, amount = lab["violation_type"], lab["amount_fen"]
+    if vt in FAMILY_CHECKS:
+        FAMILY_CHECKS[vt](w, lab)
+        return
     e = w.enc[lab["mdtrt_id"]]
     p = w.pat[e["psn_no"]]
     los = (e["dscg_time"].date() - e["adm_time"].date()).days
