@@ -15,9 +15,9 @@ import pytest
 
 from medaudit.knowledge import default_knowledge
 from medaudit.synth import SCHEMES, SynthResult, write
-from medaudit.synth.boundary import BOUNDARY_SCHEMES
+from medaudit.synth.schemes import violation_types
 
-from .label_families import FAMILY_CHECKS
+from .label_families import FAMILY_CHECKS, FAMILY_OFFSETS
 
 LIMITS = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 
@@ -211,6 +211,8 @@ def check(w: World, lab: dict[str, Any]) -> None:  # noqa: C901 - one branch per
 def threshold_offset(w: World, lab: dict[str, Any]) -> int:
     """How far the labelled line (or stay) is from its rule's parameter: value − N."""
     vt, e = lab["violation_type"], w.enc[lab["mdtrt_id"]]
+    if vt in FAMILY_OFFSETS:
+        return FAMILY_OFFSETS[vt](w, lab)
     if vt == "abnormal_los":
         return (e["dscg_time"].date() - e["adm_time"].date()).days - 60
     if vt == "split_admission":
@@ -242,7 +244,7 @@ def test_every_label_is_present_in_the_data(region: SynthResult) -> None:
     labels = region.labels.to_pylist()
     must = [lab for lab in labels if lab["kind"] != "near_miss"]
     kinds = Counter(lab["violation_type"] for lab in must)
-    types = {k for k, s in SCHEMES.items() if not s.opt_in} - BOUNDARY_SCHEMES
+    types = violation_types()
     assert len(kinds) >= len(types) - 3, sorted(types - set(kinds))
     for lab in must:
         check(w, lab)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medaudit.schema import SCHEMAS, conform
-from medaudit.synth import SCHEMES, TABLE_NAMES, SynthConfig, SynthResult, generate, write
+from medaudit.synth import TABLE_NAMES, SynthConfig, SynthResult, generate, write
 from medaudit.synth.refcodes import diagnoses, procedures
 
 
@@ -168,11 +168,12 @@ def test_scheme_registry_is_complete() -> None:
     spec = Path(__file__).resolve().parents[2] / "docs" / "rule-semantics.md"
     ids = {line.split("|")[1].strip().strip("`") for line in spec.read_text(encoding="utf-8").splitlines()
            if line.startswith("| `")}
-    from medaudit.synth.boundary import BOUNDARY_SCHEMES
+    from medaudit.synth.schemes import boundary_schemes, violation_types
 
     # boundary / near-miss / co-occurrence schemes label the documented types, they add none
-    assert ids == {k for k, s in SCHEMES.items() if not s.opt_in} - BOUNDARY_SCHEMES  # opt-in: docs/fraud.md
-    assert {k for k in BOUNDARY_SCHEMES if k.startswith("near_")} and {k for k in BOUNDARY_SCHEMES if k.startswith("co_")}
+    assert ids == violation_types()  # opt-in: docs/fraud.md
+    boundary = boundary_schemes()
+    assert {k for k in boundary if k.startswith("near_")} and {k for k in boundary if k.startswith("co_")}
 
 
 @pytest.mark.parametrize(("patients", "months", "seed"), [(20, 1, 2), (50, 1, 0)])

@@ -52,7 +52,9 @@ def synth_cmd(
         paths = write(result, stage.path, fmt)
         stage.counts.update({**result.summary()["counts"], "labels": result.labels.num_rows, "seed": seed,
                              "format": fmt})
-    from medaudit.synth.boundary import BOUNDARY_SCHEMES
+    from medaudit.synth.schemes import boundary_schemes
+
+    boundary = boundary_schemes()
 
     by_type: Counter[str] = Counter()
     near: Counter[str] = Counter()
@@ -72,7 +74,7 @@ def synth_cmd(
     print_table("合成数据 / generated tables", ["表 / table", "行数 / rows"],
                 [(k, f"{v:,}") for k, v in summary["counts"].items()])
     rows = [(k, SCHEMES[k].zh, by_type.get(k, 0), near.get(k, 0), yuan_text(amounts.get(k, 0), grouped=True))
-            for k in SCHEMES if k not in BOUNDARY_SCHEMES]
+            for k in SCHEMES if k not in boundary]
     print_table("注入违规 / injected violations",
                 ["类型 / type", "名称", "标注 / labels", "阈值处近似(不应报) / near-misses", "金额(元) / amount"], rows)
     console.print(f"输出 / written to [bold]{out}[/] ({fmt}); 标注 / labels: labels.parquet ({result.labels.num_rows})")

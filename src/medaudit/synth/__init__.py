@@ -15,4 +15,16 @@ from .schemes import SCHEMES, Scheme, scheme
 
 __all__ = ["LABEL_SCHEMA", "SCHEMES", "TABLE_NAMES", "Scheme", "SynthConfig", "SynthResult", "generate", "scheme", "write"]
 
-from . import schemes_fraud  # noqa: E402, F401  (registers the fraud-model schemes)
+
+
+def _import_scheme_modules() -> None:
+    """Import every ``schemes_*`` module (each template family registers its own schemes there)."""
+    import importlib
+    import pkgutil
+
+    for m in pkgutil.iter_modules(__path__):
+        if m.name.startswith("schemes_"):
+            importlib.import_module(f"{__name__}.{m.name}")
+
+
+_import_scheme_modules()

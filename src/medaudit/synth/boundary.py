@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from .checker import drug_days_limit
 from .schemes import (
-    SCHEMES,
     _alive,
     _amt,
     _drug_x,
@@ -181,8 +180,3 @@ scheme("near_split_admission", "出院16天再入院(近似)", rate=0.01, phase=
 scheme("edge_split_admission", "出院15天再入院(刚超)", rate=0.01, phase="encounter", eligible=stays)(_readmit(15, "boundary"))
 scheme("edge_split_admission_0", "出院当日再入院", rate=0.01, phase="encounter", eligible=stays)(_readmit(0, "boundary"))
 
-#: ids of the schemes above (they label existing violation types, they are not types themselves)
-BOUNDARY_SCHEMES = frozenset(k for k in SCHEMES if k.startswith(("near_", "edge_", "co_")))
-
-# 限二线用药 looks back over every drug line injected before it: keep it the last line scheme
-SCHEMES["drug_second_line"] = SCHEMES.pop("drug_second_line")

@@ -47,10 +47,14 @@ class Params:
     min_lines: int = MIN_LINES
     #: the overrides of a template the fields above do not name (template families' own checks read
     #: them through :meth:`get`, with their own defaults)
-    given: dict[str, int] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str, default: int) -> int:
         return int(self.given.get(name, default))
+
+    def get_str(self, name: str, default: str) -> str:
+        """A text parameter (e.g. a list of codes) of the instance, or ``default``."""
+        return str(self.given.get(name, default))
 
     @classmethod
     def of(cls, template: str, given: dict[str, int]) -> Params:
@@ -71,7 +75,7 @@ class Params:
         if template == "fee_bulk_upload":
             return cls(min_los_days=int(given.get("min_los_days", MIN_LOS_DAYS)),
                        min_lines=int(given.get("min_lines", MIN_LINES)))
-        return cls(given={k: int(v) for k, v in given.items() if isinstance(v, (int, bool))})
+        return cls(given=dict(given))
 
 
 DEFAULTS = Params()

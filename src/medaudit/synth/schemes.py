@@ -39,17 +39,36 @@ class Scheme:
     #: an opt-in scheme (the fraud models' schemes) runs only when ``rates`` names it: its extra
     #: encounters and look-alikes would otherwise change every rule test's region
     opt_in: bool = False
+    #: run after every other scheme of its phase (限二线用药 looks back over every drug line injected
+    #: before it), whatever order the scheme modules were imported in
+    last: bool = False
 
 
 SCHEMES: dict[str, Scheme] = {}
 
 
 def scheme(id: str, zh: str, *, rate: float, phase: str, eligible: Callable[[World], np.ndarray],
-           opt_in: bool = False) -> Callable[[Callable[[World, int], bool]], Callable[[World, int], bool]]:
+           opt_in: bool = False, last: bool = False,
+           ) -> Callable[[Callable[[World, int], bool]], Callable[[World, int], bool]]:
     def deco(fn: Callable[[World, int], bool]) -> Callable[[World, int], bool]:
-        SCHEMES[id] = Scheme(id, zh, rate, phase, eligible, fn, opt_in)
+        SCHEMES[id] = Scheme(id, zh, rate, phase, eligible, fn, opt_in, last)
         return fn
     return deco
+
+
+#: id prefixes of the schemes that label existing violation types at or around their thresholds
+#: (near-misses, boundaries, co-occurrences); they are not violation types themselves
+BOUNDARY_PREFIXES = ("near_", "edge_", "co_")
+
+
+def boundary_schemes() -> frozenset[str]:
+    """Ids of the boundary schemes registered so far (every scheme module registers its own)."""
+    return frozenset(k for k in SCHEMES if k.startswith(BOUNDARY_PREFIXES))
+
+
+def violation_types() -> set[str]:
+    """The violation types the default rates inject (opt-in and boundary schemes excluded)."""
+    return {k for k, s in SCHEMES.items() if not s.opt_in} - boundary_schemes()
 
 
 def opt_in_rates() -> dict[str, float]:
@@ -59,7 +78,7 @@ def opt_in_rates() -> dict[str, float]:
 
 def run_schemes(w: World, rates: dict[str, float], phase: str) -> dict[str, int]:
     done: dict[str, int] = {}
-    for s in SCHEMES.values():
+    for s in sorted(SCHEMES.values(), key=lambda x: x.last):  # stable: registration order otherwise
         if s.phase != phase:
             continue
         rate = rates.get(s.id, 0.0 if s.opt_in else s.rate)
@@ -599,7 +618,7 @@ def _low_standard(w: World, s: int) -> bool:
     return True
 
 
-@scheme("drug_second_line", "限二线用药", rate=0.002, phase="line", eligible=clinical)
+@scheme("drug_second_line", "限二线用药", rate=0.002, phase="line", eligible=clinical, last=True)
 def _second_line(w: World, e: int) -> bool:
     """Runs last: its look-back must see every other injected drug line."""
     pool = [d for d in w.kb.drugs if d.second_line and d.drug_class]
