@@ -220,9 +220,44 @@ def test_national_point_adds_its_limit_and_keeps_the_illustrative_attributes() -
     超标准收费 / 项目超限次 went silent on those codes)."""
     from medaudit.knowledge import default_knowledge, national_knowledge
 
-    code = "002504040080000"  # 前列腺酸性磷酸酶测定: the national point limits it to men
+    code = "001204000070000"  # 小儿头皮静脉输液: the national point's 小儿 is under 18, not under 6
     before = {r["code_prefix"]: r for r in default_knowledge().tables["kb_item"].to_pylist()}[code]
     after = {r["code_prefix"]: r for r in national_knowledge().tables["kb_item"].to_pylist()}[code]
-    assert before["gender"] is None and after["gender"] == "1"
+    assert before["age_max"] == 6 and after["age_max"] == 18
     assert after["price_cap_lv3_fen"] == before["price_cap_lv3_fen"] is not None
     assert after["max_per_day"] == before["max_per_day"]
+
+
+@pytest.mark.parametrize(("table", "name"), [("kb_item", "name"), ("kb_drug", "generic_name")])
+def test_illustrative_codes_mean_what_the_national_points_say(table: str, name: str) -> None:
+    """An illustrative row whose code a national point also carries names the same item. Once 24
+    illustrative items sat on real codes of other items (糖类抗原CA19-9测定 on the code of 前列腺酸性磷酸酶
+    测定, which the point limits to men), so a region generated on the illustrative pack and audited
+    with the national points raised 限性别 findings on lines that were clean."""
+    from medaudit.knowledge import default_knowledge, national_knowledge
+
+    ours = {r["code_prefix"]: r[name] for r in default_knowledge().tables[table].to_pylist()}
+    national = {r["code_prefix"]: r[name] for r in national_knowledge().tables[table].to_pylist()}
+    assert len(ours) > 300
+    clash = {c: (n, national[c]) for c, n in ours.items() if c in national and national[c] != n}
+    assert not clash
+
+
+def test_national_relations_between_illustrative_items_are_in_the_illustrative_pack() -> None:
+    """A relation the national layer adds between two items of the illustrative pack is one the pack
+    itself must state: the generator builds clean regions on the pack alone, so a relation it does
+    not know (急诊监护费 includes every bed and nursing item) made clean lines 重复收费 once the audit
+    read the national points."""
+    from medaudit.knowledge import default_knowledge, national_knowledge
+
+    ours = default_knowledge().tables
+    codes = {r["code_prefix"] for r in ours["kb_item"].to_pylist()}
+
+    def key(r: dict[str, str]) -> tuple[str, str, str]:
+        return r["code_a"], r["code_b"], r["relation"]
+
+    have = {key(r) for r in ours["kb_item_relation"].to_pylist()}
+    national = national_knowledge().tables["kb_item_relation"].to_pylist()
+    assert len(national) > len(have) > 100
+    missing = [key(r) for r in national if r["code_a"] in codes and r["code_b"] in codes and key(r) not in have]
+    assert not missing
