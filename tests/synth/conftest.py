@@ -5,6 +5,10 @@ import pytest
 from medaudit.synth import SCHEMES, SynthConfig, SynthResult, generate
 
 #: high rates so a small region carries every type (encounter schemes compete for few stays)
+#: the schemes of the stay-line rules (synth/schemes_stay_lines.py), with their thresholds
+STAY_LINE_SCHEMES = ("fee_outside_stay", "near_fee_outside_stay", "edge_fee_outside_stay", "fee_bulk_upload",
+                     "near_fee_bulk_upload", "item_over_los", "near_item_over_los", "co_item_over_los+item_over_freq")
+
 RATES = {k: (0.3 if s.phase == "encounter" else 0.03) for k, s in SCHEMES.items() if not s.opt_in}
 
 
@@ -25,4 +29,7 @@ def stay_region() -> SynthResult:
     # thresholds of the stay rules: LOS 60 / 61, readmission after 16 / 15 / 0 days
     rates |= {k: 0.4 for k in ("edge_abnormal_los", "near_split_admission",
                                "edge_split_admission", "edge_split_admission_0")}
+    # the stay-line rules (费用日期不在就诊期间, 费用集中上传, 项目超住院天数): the small region has few
+    # stays left for line schemes once the encounter schemes have taken theirs
+    rates |= {k: 0.15 for k in STAY_LINE_SCHEMES}
     return generate(SynthConfig(patients=1500, months=4, seed=2, rates=rates))

@@ -28,7 +28,7 @@ from .templates import (
     VT,
     TemplateBuilder,
 )
-from .world import DAY, Codes, World, XLine
+from .world import DAY, Codes, World, XLine, discharge_sec
 
 TABLE_NAMES = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -396,8 +396,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     adm_t = E["day"] * DAY + E["sec"]
     last_t = np.full(ne, 0, dtype=np.int64)
     np.maximum.at(last_t, enc, t)
-    dscg_t = np.where(is_ip, (E["day"] + E["los"]) * DAY + 10 * 3600 + E["sec"] % 3600,
-                      np.maximum(last_t, adm_t) + 600)
+    dscg_t = np.where(is_ip, discharge_sec(E["day"], E["los"], E["sec"]), np.maximum(last_t, adm_t) + 600)
     T = w.templates
     dept_codes = np.array([d for d, _ in DEPTS])
     dept_names = np.array([n for _, n in DEPTS])

@@ -21,7 +21,7 @@ import numpy as np
 
 from medaudit.schema.money import yuan_text
 
-from .checker import Line, age_at, drug_days_limit, findings
+from .checker import Line, age_at, drug_days_limit, findings, stay_line_findings
 from .kb import Drug, Item
 from .population import in_guidance
 from .templates import VISIT_TYPES, VT
@@ -167,7 +167,10 @@ def _try(w: World, e: int, xs: list[XLine], expect: list[tuple[str, int]], amoun
     ctx = w.ctx(e)
     if history:
         ctx.extra["first_line_history"] = history
-    got = findings(w.kb, ctx, w.lines_of(e) + new)
+    lines = w.lines_of(e) + new
+    got = findings(w.kb, ctx, lines)
+    if ctx.visit_type == "inpatient":  # the line rules that read the stay's admission and discharge
+        got |= stay_line_findings(w.visit(e, lines))
     want = {(vt, base + k) for vt, k in expect}
     if got != want:
         return False

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .checker import Ctx, Line
+from .checker import Ctx, Line, Visit
 from .kb import KB, Drug, Item
 from .population import Institutions, Patients, Staff, ages_at
 from .templates import (
@@ -28,6 +28,15 @@ from .templates import (
 )
 
 DAY = 86400
+
+
+def discharge_sec(day: Any, los: Any, sec: Any) -> Any:
+    """A stay's discharge time in seconds (fee-time scale), for ints or numpy arrays: 10:00 on the
+    discharge day plus the admission's minutes and seconds past the hour. One formula for the tables
+    (generate.finalize) and for the schemes that place lines against it to the minute."""
+    return (day + los) * DAY + 10 * 3600 + sec % 3600
+
+
 ENC_FIELDS = ("psn", "inst", "vt", "tmpl", "alt", "day", "sec", "los", "dept", "doctor")
 
 
@@ -242,6 +251,18 @@ class World:
                                day=day, sec=sec, los=los, dept=dept, doctor=self.doctor(inst, dept))
         return e
 
+    def stay_times(self, e: int) -> tuple[int, int]:
+        """(admission, discharge) of stay ``e`` in seconds, exactly as the encounters table will say."""
+        day, sec = int(self.enc["day"][e]), int(self.enc["sec"][e])
+        return day * DAY + sec, int(discharge_sec(day, int(self.enc["los"][e]), sec))
+
+    def visit(self, e: int, lines: list[Line]) -> Visit:
+        """Stay ``e`` with ``lines`` as the checker's region view sees it (admission and discharge to
+        the second), for the line rules that read them (checker.stay_line_findings)."""
+        adm_t, dscg_t = self.stay_times(e)
+        return Visit(str(e), str(int(self.enc["psn"][e])), self.ctx(e), lines, str(int(self.enc["inst"][e])),
+                     adm_t // DAY, dscg_t // DAY, dscg_t // DAY, None, adm_t, dscg_t)
+
     # -- lines ---------------------------------------------------------------------------------
     def line_range(self, e: int) -> tuple[int, int]:
         return int(self.line_start[e]), int(self.line_start[e + 1])
@@ -324,4 +345,4 @@ def date_of(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
 
 
-__all__ = ["World", "Codes", "XLine", "Label", "MODE_ONCE", "MODE_DAILY", "MODE_COURSE", "MODE_DISCHARGE", "DAY"]
+__all__ = ["World", "Codes", "XLine", "Label", "discharge_sec", "MODE_ONCE", "MODE_DAILY", "MODE_COURSE", "MODE_DISCHARGE", "DAY"]
