@@ -601,7 +601,7 @@ def _staff(w: World) -> pa.Table:
 def generate(config: SynthConfig) -> SynthResult:
     """Generate one synthetic region with labelled injected violations (deterministic for a seed)."""
     from . import boundary  # noqa: F401 - registers the near-miss, boundary and co-occurrence schemes
-    from .schemes import SCHEMES, run_schemes
+    from .schemes import CLEAN_PASSES, SCHEMES, run_schemes
 
     if config.patients < 10 or config.months < 1:
         raise InputError("参保人数须 ≥ 10，月数须 ≥ 1 / need at least 10 patients and 1 month")
@@ -627,6 +627,8 @@ def generate(config: SynthConfig) -> SynthResult:
     expand(w)
     if config.violations:
         injected.update(run_schemes(w, config.rates, phase="line"))
+    for keep_clean in CLEAN_PASSES:
+        keep_clean(w)
     add_refunds(w)
     tables, labels = finalize(w)
     return SynthResult(tables, labels, config, {k: v for k, v in injected.items()})

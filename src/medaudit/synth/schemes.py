@@ -46,6 +46,11 @@ class Scheme:
 
 SCHEMES: dict[str, Scheme] = {}
 
+#: passes over the finished world that keep clean data clean of cross-encounter findings a family's
+#: rule would raise (e.g. overlapping take-home supplies): run after every scheme, violations or not;
+#: they must leave labelled lines and their findings alone
+CLEAN_PASSES: list[Callable[[World], None]] = []
+
 
 def scheme(id: str, zh: str, *, rate: float, phase: str, eligible: Callable[[World], np.ndarray],
            opt_in: bool = False, last: bool = False,
