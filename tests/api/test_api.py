@@ -307,10 +307,11 @@ def test_history_store_settlement_then_concurrent_stay(
     assert history.count() == 1  # scene 9 (预结算) does not write
 
 
-def _outpatient(mdtrt_id: str, day: str, orders: list[dict[str, Any]], medins_id: str = INSTITUTION) -> dict[str, Any]:
-    return {"mdtrt_id": mdtrt_id, "medins_id": medins_id, "medins_name": "示例医院", "medins_admdvs": "440106",
+def _outpatient(mdtrt_id: str, day: str, orders: list[dict[str, Any]], medins_id: str = INSTITUTION,
+                admdvs: str = "440106", setl: str = "10:00:00") -> dict[str, Any]:
+    return {"mdtrt_id": mdtrt_id, "medins_id": medins_id, "medins_name": "示例医院", "medins_admdvs": admdvs,
             "medins_lv": "05", "med_type": "11", "insutype": "310", "adm_date": f"{day} 09:00:00",
-            "setl_date": f"{day} 10:00:00", "dscg_main_dise_codg": "J06.900", "medfee_sumamt": "15.00",
+            "setl_date": f"{day} {setl}", "dscg_main_dise_codg": "J06.900", "medfee_sumamt": "15.00",
             "hifp_payamt": "9.00", "fsi_order_dtos": orders}
 
 
@@ -345,6 +346,30 @@ def test_history_store_settlement_then_repeat_prescription(
     body["patient_dtos"][0]["patn_id"] = "P200"
     resp = c.post("/api/3101", json=body, headers=mine)
     assert [x for x in resp.json()["result"] if x["rule_id"] == "repeat_prescription"] == []
+
+
+def test_history_store_settlement_then_card_two_places(
+        make_client: Callable[..., tuple[TestClient, StateStore]]) -> None:
+    """冒名就医 in real time: the same card settled in another region 30 minutes earlier (history store)."""
+    c, state = make_client()
+    other = {"X-API-Key": state.create_key(OTHER_INSTITUTION)}
+    mine = {"X-API-Key": state.create_key(INSTITUTION)}
+    settled = {"syscode": "HIS", "trig_scen": "6", "patient_dtos": [_patient(
+        [_outpatient("OTH1", "2025-03-01", [], OTHER_INSTITUTION, admdvs="440300", setl="10:00:00")], "OTH1")]}
+    assert c.post("/api/3102", json=settled, headers=other).status_code == 200
+    body = {"syscode": "HIS", "trig_scen": "6", "patient_dtos": [_patient(
+        [_outpatient("MINE1", "2025-03-01", [], setl="10:30:00")], "MINE1")]}
+    resp = c.post("/api/3102", json=body, headers=mine)
+    [r] = [x for x in resp.json()["result"] if x["rule_id"] == "card_two_places"]
+    assert r["mdtrt_id"] == "MINE1" and r["other_medins_flag"] == "1" and r["vola_amt"] == 9.0
+    assert "其他统筹区" in r["vola_cont"] and "冒名就医" in r["vola_cont"]
+    for secret in ("OTH1", OTHER_INSTITUTION, "440300"):
+        assert secret not in resp.text
+    # an hour and more later is possible: nothing fires
+    body["patient_dtos"][0]["fsi_encounter_dtos"][0].update(mdtrt_id="MINE2", setl_date="2025-03-01 11:00:00")
+    body["patient_dtos"][0]["curr_mdtrt_id"] = "MINE2"
+    resp = c.post("/api/3102", json=body, headers=mine)
+    assert [x for x in resp.json()["result"] if x["rule_id"] == "card_two_places"] == []
 
 
 # -- 3103 feedback -------------------------------------------------------------------------------

@@ -430,7 +430,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "dept_name": pa.array(np.where(pharmacy, None, dept_names[E["dept"]])),
         "chfpdr_code": pa.array(np.array(w.staff.code)[E["doctor"]]),
         "dscg_maindiag_code": pa.array(main_diag, pa.string()),
-        "psn_admdvs": pa.array(admdvs), "medins_admdvs": pa.array(np.full(ne, HOME)),
+        "psn_admdvs": pa.array(admdvs), "medins_admdvs": pa.array(_medins_admdvs(w, ne)),
         "insutype": pa.array(w.pat.insutype[psn].astype(str)),
         "dise_no": pa.array(np.array([tp.dise_no for tp in T], dtype=object)[E["tmpl"]], pa.string()),
         "setl_id": setl, "setl_time": _ts(dscg_t),
@@ -517,6 +517,14 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     if labels.num_rows:
         labels = labels.sort_by([("mdtrt_id", "ascending"), ("line_id", "ascending"), ("violation_type", "ascending")])
     return tables, labels
+
+
+def _medins_admdvs(w: World, ne: int) -> np.ndarray:
+    """The region's own code for every encounter, except those a scheme settled elsewhere."""
+    out = np.full(ne, HOME, dtype=object)
+    for e, code in w.enc_admdvs.items():
+        out[e] = code
+    return out
 
 
 #: box k (k ≥ 1) of a line gets serial + k * BOX_STRIDE, so no box code repeats another line's

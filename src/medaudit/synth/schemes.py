@@ -403,6 +403,9 @@ def _duplicate_charge(w: World, e: int) -> bool:
         if not bs:
             continue
         b = bs[int(w.rng.integers(len(bs)))]
+        if any(o is not r and b.code.startswith(o.code_b) and any(ln.code.startswith(o.code_a) for ln in lines)
+               for o in rels):
+            continue  # b would also repeat another main item here: the rule reports each pair (one label)
         have = [ln for ln in lines if ln.code.startswith(r.code_a)]
         if have:
             xb = _item_x(w, e, b, have[0].t + 30)

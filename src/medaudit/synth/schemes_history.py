@@ -1,5 +1,10 @@
 """Injection schemes of the cross-encounter history rules, and the pass that keeps clean data clean.
 
+冒名就医 (``card_two_places``): every synthetic institution is in the region's own pooling area, so
+clean data never settles one card in two regions; the scheme adds a walk-in visit elsewhere on the
+same day (its 就医地 set to a neighbouring city) settled a chosen number of minutes after the
+patient's own visit.
+
 重复开药/超量持有 (``repeat_prescription``) reads every earlier dispensing of the patient at any
 institution. Clinical templates are stamped per visit, so a chronic patient's monthly 28–84-day
 prescriptions (or a pharmacy purchase after an outpatient visit) would overlap by weeks; real
@@ -15,10 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 from .checker import drug_days_limit, findings
-from .checks.history import MAX_OVERLAP_DAYS
+from .checks.history import MAX_OVERLAP_DAYS, MIN_MINUTES
 from .kb import Drug
+from .population import NEIGHBOURS
 from .schemes import CLEAN_PASSES, _amt, _as_line, _drug_x, _free, _new_time, _pick, _try, scheme
-from .templates import VISIT_TYPES, VT
+from .templates import MODE_COURSE, MODE_DAILY, VISIT_TYPES, VT, Template
 from .world import DAY, World, XLine
 
 VTYPE = "repeat_prescription"
@@ -98,6 +104,69 @@ def _near(w: World, e: int) -> bool:
 @scheme(f"edge_{VTYPE}", "余量刚超过允许天数", rate=0.002, phase="line", eligible=take_home_visits, last=True)
 def _edge(w: World, e: int) -> bool:
     return _pair(w, e, 1, "boundary")
+
+
+# -- 冒名就医 ---------------------------------------------------------------------------------------
+CARD = "card_two_places"
+
+
+def _settle_offset(t: Template) -> int:
+    """Seconds from a non-inpatient visit's start to its settlement: the generator stamps line j at
+    start + 300 × (j + 1) (daily and course lines have no day outside a stay) and settles 600 s after
+    the last line (finalize)."""
+    js = [j for j, tl in enumerate(t.lines) if tl.mode not in (MODE_DAILY, MODE_COURSE)]
+    return 300 * (max(js) + 1) + 600 if js else 600
+
+
+def _elsewhere(w: World, eb: int, gap: int, kind: str) -> bool:
+    """A visit in another region settled ``gap`` minutes (to the second) after the patient's visit eb."""
+    psn, day = int(w.enc["psn"][eb]), int(w.enc["day"][eb])
+    if w.busy(psn, day - 1, day + 1, exclude=(eb,)):
+        return False
+    setl_b = day * DAY + int(w.enc["sec"][eb]) + _settle_offset(w.templates[int(w.enc["tmpl"][eb])])
+    vt = "pharmacy" if w.rng.random() < 0.3 else "outpatient"
+    tm = w.template_for(vt, psn, day)
+    if tm is None:
+        return False
+    sec = setl_b + 60 * gap - day * DAY - _settle_offset(w.templates[tm])
+    if sec < 0 or sec + _settle_offset(w.templates[tm]) >= DAY:
+        return False
+    inst = w.institution_for(vt, w.templates[tm].min_level, True, exclude=int(w.enc["inst"][eb]))
+    if inst is None:
+        return False
+    ea = w.new_encounter(psn, inst, vt, tm, day)
+    w.enc["sec"][ea] = sec
+    where = NEIGHBOURS[int(w.rng.integers(0, len(NEIGHBOURS)))]
+    w.enc_admdvs[ea] = where
+    w.used[[ea, eb]] = True
+    note = f"同一凭证本地结算后{gap}分钟在{where}另一机构结算（最少间隔{MIN_MINUTES}分钟）"
+    if kind == "near_miss":
+        w.label(CARD, ea, amount=0, note=note, kind=kind)
+    else:
+        w.label(CARD, ea, basis="fund_pay", note=note, kind=kind)
+    return True
+
+
+def card_visits(w: World) -> np.ndarray:
+    """Outpatient visits and purchases of patients insured elsewhere (a small pool: the scheme adds an
+    encounter per injection, and the tests' encounter-phase rates are high)."""
+    e = _free(w, ("outpatient", "pharmacy"))
+    return e[w.pat.remote[w.col("psn")[e]]]
+
+
+@scheme(CARD, "冒名就医（同一凭证短时间内异地两处结算）", rate=0.002, phase="encounter", eligible=card_visits)
+def _card(w: World, e: int) -> bool:
+    return _elsewhere(w, e, int(w.rng.integers(1, MIN_MINUTES - 4)), "violation")
+
+
+@scheme(f"near_{CARD}", "异地两处结算恰间隔最少分钟数(近似)", rate=0.002, phase="encounter", eligible=card_visits)
+def _card_near(w: World, e: int) -> bool:
+    return _elsewhere(w, e, MIN_MINUTES + (0 if w.rng.random() < 0.7 else 1), "near_miss")
+
+
+@scheme(f"edge_{CARD}", "异地两处结算刚不足最少分钟数", rate=0.002, phase="encounter", eligible=card_visits)
+def _card_edge(w: World, e: int) -> bool:
+    return _elsewhere(w, e, MIN_MINUTES - 1, "boundary")
 
 
 # -- keeping clean data clean --------------------------------------------------------------------

@@ -45,3 +45,34 @@ def _repeat(w: Any, lab: dict[str, Any]) -> None:
 @label_offset("repeat_prescription")
 def _repeat_offset(w: Any, lab: dict[str, Any]) -> int:
     return _days_left(w, w.lines[lab["line_id"]]) - MAX_OVERLAP_DAYS
+
+
+MIN_MINUTES = 60  # card_two_places default
+
+
+def _minute(ts: Any) -> int:
+    return ts.toordinal() * 1440 + ts.hour * 60 + ts.minute
+
+
+def _closest_gap(w: Any, e: dict[str, Any]) -> int:
+    """Minutes since the latest earlier settlement of the same card at another institution in another region."""
+    key = (e["setl_time"], e["mdtrt_id"])
+    gaps = [_minute(e["setl_time"]) - _minute(o["setl_time"]) for o in w.by_psn[e["psn_no"]]
+            if o["setl_time"] is not None and (o["setl_time"], o["mdtrt_id"]) < key
+            and o["fixmedins_code"] != e["fixmedins_code"] and o["medins_admdvs"] != e["medins_admdvs"]]
+    assert gaps, e["mdtrt_id"]
+    return min(gaps)
+
+
+@label_check("card_two_places")
+def _card(w: Any, lab: dict[str, Any]) -> None:
+    e = w.enc[lab["mdtrt_id"]]
+    assert lab["line_id"] is None and e["medins_admdvs"]
+    assert _closest_gap(w, e) < MIN_MINUTES
+    assert lab["amount_fen"] == e["fund_pay_fen"]
+
+
+@label_offset("card_two_places")
+def _card_offset(w: Any, lab: dict[str, Any]) -> int:
+    """The rule fires below the threshold: 60 − gap (a gap of 59 is 1 over, 60 is the near-miss)."""
+    return MIN_MINUTES - _closest_gap(w, w.enc[lab["mdtrt_id"]])

@@ -50,3 +50,30 @@ def repeat_prescription(kb: KB, visits: list[Visit], params: Params) -> set[tupl
 
 checker.REGION_CHECKS.append(repeat_prescription)
 checker.SCOPE["repeat_prescription"] = None
+
+
+#: card_two_places: minutes two settlements in different regions must at least be apart (template default)
+MIN_MINUTES = 60
+
+
+def card_two_places(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str, int]]:
+    """冒名就医: a settlement less than min_minutes (to the minute) after one at another institution in
+    another region (order: settlement time to the second, then encounter id)."""
+    lim = params.get("min_minutes", MIN_MINUTES)
+    by_psn: dict[str, list[tuple[int, str, Visit]]] = defaultdict(list)
+    for v in visits:
+        t, where = v.ctx.attrs.get("setl_t"), v.ctx.attrs.get("medins_admdvs")
+        if t is not None and where:
+            by_psn[v.psn].append((int(t), v.key, v))
+    out: set[tuple[str, str, int]] = set()
+    for own in by_psn.values():
+        for tb, kb_, b in own:
+            if any((ta, ka) < (tb, kb_) and a.inst != b.inst
+                   and a.ctx.attrs["medins_admdvs"] != b.ctx.attrs["medins_admdvs"] and tb // 60 - ta // 60 < lim
+                   for ta, ka, a in own):
+                out.add(("card_two_places", kb_, -1))
+    return out
+
+
+checker.REGION_CHECKS.append(card_two_places)
+checker.SCOPE["card_two_places"] = None
