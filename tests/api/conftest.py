@@ -30,7 +30,8 @@ class SmallKB:
             "kb_drug": rows_to_table(KB_TABLES["kb_drug"], [
                 {"code_prefix": "XG03DAH051B0", "generic_name": "黄体酮", "category": "西药", "chrgitm_lv": "甲",
                  "gender": "2", "restriction_text": "限女性"},
-                {"code_prefix": "XN02BEA015A0", "generic_name": "对乙酰氨基酚", "category": "西药", "chrgitm_lv": "甲"},
+                {"code_prefix": "XN02BEA015A0", "generic_name": "对乙酰氨基酚", "category": "西药", "chrgitm_lv": "甲",
+                 "ingredient": "对乙酰氨基酚"},
                 {"code_prefix": "XA11DAW036A0", "generic_name": "维生素B1", "category": "西药", "chrgitm_lv": "甲"},
             ]),
             "kb_item": rows_to_table(KB_TABLES["kb_item"], [

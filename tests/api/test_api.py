@@ -307,6 +307,71 @@ def test_history_store_settlement_then_concurrent_stay(
     assert history.count() == 1  # scene 9 (预结算) does not write
 
 
+def _outpatient(mdtrt_id: str, day: str, orders: list[dict[str, Any]], medins_id: str = INSTITUTION,
+                admdvs: str = "440106", setl: str = "10:00:00") -> dict[str, Any]:
+    return {"mdtrt_id": mdtrt_id, "medins_id": medins_id, "medins_name": "示例医院", "medins_admdvs": admdvs,
+            "medins_lv": "05", "med_type": "11", "insutype": "310", "adm_date": f"{day} 09:00:00",
+            "setl_date": f"{day} {setl}", "dscg_main_dise_codg": "J06.900", "medfee_sumamt": "15.00",
+            "hifp_payamt": "9.00", "fsi_order_dtos": orders}
+
+
+def _paracetamol(rx_id: str, day: str, prd_days: int) -> dict[str, Any]:
+    return {"rx_id": rx_id, "hilist_code": "XN02BEA015A0010101234", "hilist_name": "对乙酰氨基酚片", "chrg_type": "09",
+            "cnt": 1, "pric": 15, "sumamt": 15, "drord_begn_date": f"{day} 09:30:00", "curr_drord_flag": "1",
+            "prd_days": prd_days}
+
+
+def test_history_store_settlement_then_repeat_prescription(
+        make_client: Callable[..., tuple[TestClient, StateStore]]) -> None:
+    """重复开药 in real time: the days left come from another institution's settled dispensing in the
+    history store; the answer says so without naming it."""
+    c, state = make_client()
+    other = {"X-API-Key": state.create_key(OTHER_INSTITUTION)}
+    mine = {"X-API-Key": state.create_key(INSTITUTION)}
+    settled = {"syscode": "HIS", "trig_scen": "6", "patient_dtos": [_patient(
+        [_outpatient("OTH1", "2025-03-01", [_paracetamol("ORX1", "2025-03-01", 30)], OTHER_INSTITUTION)], "OTH1")]}
+    assert c.post("/api/3102", json=settled, headers=other).status_code == 200
+    # ten days later my hospital prescribes the same ingredient for 7 days: 20 days are left (> 7)
+    body = {"syscode": "HIS", "trig_scen": "2", "patient_dtos": [_patient(
+        [_outpatient("MINE1", "2025-03-11", [_paracetamol("RX1", "2025-03-11", 7)])], "MINE1")]}
+    resp = c.post("/api/3101", json=body, headers=mine)
+    [r] = [x for x in resp.json()["result"] if x["rule_id"] == "repeat_prescription"]
+    assert r["mdtrt_id"] == "MINE1" and r["other_medins_flag"] == "1" and r["result_type"] == "可疑"
+    assert r["vola_amt"] == 15.0  # excess min(7, 20 − 7) = 7 of 7 days: the whole line
+    assert [d["rx_id"] for d in r["judge_result_detail_dtos"]] == ["RX1"]  # the other line is not shown
+    assert "尚余20天用量" in r["vola_cont"] and "其他定点医药机构" in r["vola_cont"]
+    for secret in ("OTH1", "ORX1", OTHER_INSTITUTION, "2025-03-01"):
+        assert secret not in resp.text
+    # without the stored dispensing (another patient) nothing fires
+    body["patient_dtos"][0]["patn_id"] = "P200"
+    resp = c.post("/api/3101", json=body, headers=mine)
+    assert [x for x in resp.json()["result"] if x["rule_id"] == "repeat_prescription"] == []
+
+
+def test_history_store_settlement_then_card_two_places(
+        make_client: Callable[..., tuple[TestClient, StateStore]]) -> None:
+    """冒名就医 in real time: the same card settled in another region 30 minutes earlier (history store)."""
+    c, state = make_client()
+    other = {"X-API-Key": state.create_key(OTHER_INSTITUTION)}
+    mine = {"X-API-Key": state.create_key(INSTITUTION)}
+    settled = {"syscode": "HIS", "trig_scen": "6", "patient_dtos": [_patient(
+        [_outpatient("OTH1", "2025-03-01", [], OTHER_INSTITUTION, admdvs="440300", setl="10:00:00")], "OTH1")]}
+    assert c.post("/api/3102", json=settled, headers=other).status_code == 200
+    body = {"syscode": "HIS", "trig_scen": "6", "patient_dtos": [_patient(
+        [_outpatient("MINE1", "2025-03-01", [], setl="10:30:00")], "MINE1")]}
+    resp = c.post("/api/3102", json=body, headers=mine)
+    [r] = [x for x in resp.json()["result"] if x["rule_id"] == "card_two_places"]
+    assert r["mdtrt_id"] == "MINE1" and r["other_medins_flag"] == "1" and r["vola_amt"] == 9.0
+    assert "其他统筹区" in r["vola_cont"] and "冒名就医" in r["vola_cont"]
+    for secret in ("OTH1", OTHER_INSTITUTION, "440300"):
+        assert secret not in resp.text
+    # an hour and more later is possible: nothing fires
+    body["patient_dtos"][0]["fsi_encounter_dtos"][0].update(mdtrt_id="MINE2", setl_date="2025-03-01 11:00:00")
+    body["patient_dtos"][0]["curr_mdtrt_id"] = "MINE2"
+    resp = c.post("/api/3102", json=body, headers=mine)
+    assert [x for x in resp.json()["result"] if x["rule_id"] == "card_two_places"] == []
+
+
 # -- 3103 feedback -------------------------------------------------------------------------------
 def test_feedback_is_linked_and_counted(make_client: Callable[..., tuple[TestClient, StateStore]]) -> None:
     c, state = make_client()

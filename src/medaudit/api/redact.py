@@ -41,6 +41,11 @@ REASONS: dict[str, str] = {
                             "重复结算，违规金额{amount_yuan}元。",
     "drug_second_line": "药品【{hilist_name}】（{generic_name}）为限二线用药（{restriction_text}），结合该参保人在其他定点医疗机构的"
                         "用药记录，此前{lookback_days}天内无同类（{drug_class}）一线药品使用记录，涉及金额{amount_yuan}元。",
+    "repeat_prescription": "药品【{hilist_name}】（{ingredient}）开药{prd_days}天，结合该参保人在其他定点医药机构的开药记录"
+                           "（其他机构的名称、就诊与日期不予返回），开药时同成分药品尚余{on_hand_days}天用量，超过允许的"
+                           "{max_overlap_days}天余量，疑似重复开药/超量持有，超出{excess_days}天部分涉及金额{amount_yuan}元。",
+    "card_two_places": "本次结算前后{min_minutes}分钟内，该参保人的医保凭证在其他统筹区的定点医药机构另有结算（其他机构的名称、"
+                       "就诊与时间不予返回），两地就医时间上不可能，疑似冒名就医（人证不符），涉及基金{amount_yuan}元。",
 }
 GENERIC_REASON = ("【{rule_name}】依据该参保人在其他定点医疗机构的就诊记录判定（其他机构的名称、就诊与日期不予返回），"
                   "涉及金额{amount_yuan}元。")

@@ -429,7 +429,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "dept_name": pa.array(np.where(pharmacy, None, dept_names[E["dept"]])),
         "chfpdr_code": pa.array(np.array(w.staff.code)[E["doctor"]]),
         "dscg_maindiag_code": pa.array(main_diag, pa.string()),
-        "psn_admdvs": pa.array(admdvs), "medins_admdvs": pa.array(np.full(ne, HOME)),
+        "psn_admdvs": pa.array(admdvs), "medins_admdvs": pa.array(_medins_admdvs(w, ne)),
         "insutype": pa.array(w.pat.insutype[psn].astype(str)),
         "dise_no": pa.array(np.array([tp.dise_no for tp in T], dtype=object)[E["tmpl"]], pa.string()),
         "setl_id": setl, "setl_time": _ts(dscg_t),
@@ -518,6 +518,14 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     return tables, labels
 
 
+def _medins_admdvs(w: World, ne: int) -> np.ndarray:
+    """The region's own code for every encounter, except those a scheme settled elsewhere."""
+    out = np.full(ne, HOME, dtype=object)
+    for e, code in w.enc_admdvs.items():
+        out[e] = code
+    return out
+
+
 #: box k (k ≥ 1) of a line gets serial + k * BOX_STRIDE, so no box code repeats another line's
 BOX_STRIDE = 10 ** 11
 
@@ -600,7 +608,7 @@ def _staff(w: World) -> pa.Table:
 def generate(config: SynthConfig) -> SynthResult:
     """Generate one synthetic region with labelled injected violations (deterministic for a seed)."""
     from . import boundary  # noqa: F401 - registers the near-miss, boundary and co-occurrence schemes
-    from .schemes import SCHEMES, run_schemes
+    from .schemes import CLEAN_PASSES, SCHEMES, run_schemes
 
     if config.patients < 10 or config.months < 1:
         raise InputError("参保人数须 ≥ 10，月数须 ≥ 1 / need at least 10 patients and 1 month")
@@ -626,6 +634,8 @@ def generate(config: SynthConfig) -> SynthResult:
     expand(w)
     if config.violations:
         injected.update(run_schemes(w, config.rates, phase="line"))
+    for keep_clean in CLEAN_PASSES:
+        keep_clean(w)
     add_refunds(w)
     tables, labels = finalize(w)
     return SynthResult(tables, labels, config, {k: v for k, v in injected.items()})

@@ -46,6 +46,11 @@ class Scheme:
 
 SCHEMES: dict[str, Scheme] = {}
 
+#: passes over the finished world that keep clean data clean of cross-encounter findings a family's
+#: rule would raise (e.g. overlapping take-home supplies): run after every scheme, violations or not;
+#: they must leave labelled lines and their findings alone
+CLEAN_PASSES: list[Callable[[World], None]] = []
+
 
 def scheme(id: str, zh: str, *, rate: float, phase: str, eligible: Callable[[World], np.ndarray],
            opt_in: bool = False, last: bool = False,
@@ -401,6 +406,9 @@ def _duplicate_charge(w: World, e: int) -> bool:
         if not bs:
             continue
         b = bs[int(w.rng.integers(len(bs)))]
+        if any(o is not r and b.code.startswith(o.code_b) and any(ln.code.startswith(o.code_a) for ln in lines)
+               for o in rels):
+            continue  # b would also repeat another main item here: the rule reports each pair (one label)
         have = [ln for ln in lines if ln.code.startswith(r.code_a)]
         if have:
             xb = _item_x(w, e, b, have[0].t + 30)

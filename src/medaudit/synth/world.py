@@ -141,6 +141,8 @@ class World:
     labels: list[Label] = field(default_factory=list)
     next_serial: int = 0
     _by_psn: dict[int, list[int]] | None = None
+    #: encounter -> 就医地统筹区 other than the region's own (an encounter settled elsewhere: card_two_places)
+    enc_admdvs: dict[int, str] = field(default_factory=dict)
 
     # -- encounters ----------------------------------------------------------------------------
     def set_encounters(self, cols: dict[str, np.ndarray], spare: int) -> None:
