@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .checker import Ctx, Line
+from .edits import AddRow, Edit
 from .kb import KB, Drug, Item
 from .population import Institutions, Patients, Staff, ages_at
 from .templates import (
@@ -131,6 +132,8 @@ class World:
     xby_enc: dict[int, list[int]] = field(default_factory=dict)
     labels: list[Label] = field(default_factory=list)
     next_serial: int = 0
+    #: field edits of the finished tables (data-quality schemes; see synth/edits.py)
+    edits: list[Edit | AddRow] = field(default_factory=list)
     _by_psn: dict[int, list[int]] | None = None
 
     # -- encounters ----------------------------------------------------------------------------
