@@ -61,6 +61,7 @@ class World:
         for r in kb["kb_chronic_drug"].to_pylist():
             self.chronic[r["dise_no"]].append(r["drug_prefix"])
         t = res.tables
+        self.tables = t  # raw rows for the template families' own label checks
         self.enc = {e["mdtrt_id"]: e for e in t["encounters"].to_pylist()}
         self.pat = {p["psn_no"]: p for p in t["patients"].to_pylist()}
         self.inst = {i["fixmedins_code"]: i for i in t["institutions"].to_pylist()}

@@ -45,8 +45,14 @@ def test_schemas_are_canonical(region: SynthResult) -> None:
         assert len(set(col)) == len(col), name
 
 
+def _corrupted(region: SynthResult, *types: str) -> set[str]:
+    """Encounters whose fields a data-quality scheme corrupted on purpose (labelled with ``types``)."""
+    return {r["mdtrt_id"] for r in region.labels.to_pylist() if r["violation_type"] in types}
+
+
 def test_money_is_consistent(region: SynthResult) -> None:
     fee = region.tables["fee_lines"].to_pylist()
+    off = _corrupted(region, "dq_settle_total")
     total: dict[str, int] = defaultdict(int)
     for r in fee:
         exact = abs(r["cnt_milli"]) * r["pric_fen"]
@@ -56,7 +62,11 @@ def test_money_is_consistent(region: SynthResult) -> None:
         if r["refund_flag"]:
             assert r["cnt_milli"] < 0 and r["init_line_id"]
     assert any(r["refund_flag"] for r in fee)
+    assert off
     for e in region.tables["encounters"].to_pylist():
+        if e["mdtrt_id"] in off:
+            assert e["medfee_sumamt_fen"] != total[e["mdtrt_id"]]
+            continue
         assert e["medfee_sumamt_fen"] == total[e["mdtrt_id"]]
         assert e["fund_pay_fen"] + e["psn_pay_fen"] == e["medfee_sumamt_fen"]
         assert 0 < e["fund_pay_fen"] < e["medfee_sumamt_fen"]
@@ -108,8 +118,11 @@ def test_diagnoses_are_real_and_fit_the_patient(region: SynthResult) -> None:
     pat = {p["psn_no"]: p for p in region.tables["patients"].to_pylist()}
     rows = region.tables["diagnoses"].to_pylist()
     assert len(rows) > 100
+    bad = _corrupted(region, "dq_diag_code", "dq_oprn_code")
     for d in rows:
         code = d["diag_code"]
+        if d["mdtrt_id"] in bad:
+            continue
         assert code in dx, code
         e = enc[d["mdtrt_id"]]
         p = pat[e["psn_no"]]
@@ -122,8 +135,8 @@ def test_diagnoses_are_real_and_fit_the_patient(region: SynthResult) -> None:
             assert age < 1, code
         if code.startswith("C50"):
             assert p["gend"] == "2"
-    for o in region.tables["operations"].column("oprn_code").to_pylist():
-        assert o in px
+    for o in region.tables["operations"].to_pylist():
+        assert o["oprn_code"] in px or o["mdtrt_id"] in bad
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv", "xlsx"])

@@ -85,6 +85,10 @@ def load_claims(backend: Backend, claims: Mapping[str, pa.Table | list[Path]]) -
             backend.register_parquet(name, data)
     # derived from fee_lines by prepare(); registered empty now so every query can be planned
     backend.register("trace_boxes", TRACE_BOXES_SCHEMA.empty_table())
+    from medaudit.schema.quality import quality_tables
+
+    for name, table in quality_tables().items():  # schema-derived: the data-quality rules' field lists
+        backend.register(name, table)
     from medaudit.drg.relations import empty_relations
 
     for name, table in empty_relations().items():  # filled by prepare() when a rule reads them

@@ -14,6 +14,7 @@ from medaudit.errors import InputError
 from medaudit.schema import conform
 from medaudit.schema.codes import VISIT_MED_TYPE
 
+from .edits import apply_edits
 from .kb import KB
 from .population import HOME, ages_at, make_institutions, make_patients, make_staff
 from .templates import (
@@ -493,6 +494,7 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
         "encounters": enc_tbl, "fee_lines": fee, "diagnoses": diag, "operations": ops,
     }
     tables = {k: conform(v, k) for k, v in tables.items()}
+    tables = apply_edits(tables, w.edits, mdtrt)
     # labels
     lid = line_id.to_numpy(zero_copy_only=False)
     rows_t, rows_m, rows_l, rows_a, rows_n, rows_k = [], [], [], [], [], []

@@ -56,6 +56,15 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
             f.get("dose_unit"), f.get("drord_bhvr"), f.get("drug_trac_codg"), bool(f.get("trdn_flag")),
             bool(f.get("selfpay_flag")), f.get("bilg_dept_code")))
     visits = []
+    # the raw rows of each encounter, for the checks that read fields the checker's view does not
+    # carry (data quality: codes, empty fields, settlement totals)
+    raw: dict[str, dict[str, list[dict[str, Any]]]] = {n: defaultdict(list) for n in ("diagnoses", "operations")}
+    for n, rows in raw.items():
+        for r in _rows(claims, n):
+            rows[r["mdtrt_id"]].append(r)
+    fee_by_enc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in fee:
+        fee_by_enc[f["mdtrt_id"]].append(f)
     for e in _rows(claims, "encounters"):
         p = pats.get(e["psn_no"], {})
         inst = insts.get(e["fixmedins_code"], {})
@@ -70,6 +79,9 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
         # card_two_places: where and when (to the second) the encounter was settled
         ctx.attrs["medins_admdvs"] = e.get("medins_admdvs")
         ctx.attrs["setl_t"] = _seconds(e["setl_time"]) if e.get("setl_time") is not None else None
+        ctx.attrs["rows"] = {"encounter": e, "patient": pats.get(e["psn_no"]), "institution": insts.get(e["fixmedins_code"]),
+                             "diagnoses": raw["diagnoses"][e["mdtrt_id"]], "operations": raw["operations"][e["mdtrt_id"]],
+                             "fee_lines": fee_by_enc[e["mdtrt_id"]]}
         setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
         visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
                             str(e["fixmedins_code"]), adm, dscg, setl,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .checker import Ctx, Line, Visit
+from .edits import AddRow, Edit
 from .kb import KB, Drug, Item
 from .population import Institutions, Patients, Staff, ages_at
 from .templates import (
@@ -140,6 +141,8 @@ class World:
     xby_enc: dict[int, list[int]] = field(default_factory=dict)
     labels: list[Label] = field(default_factory=list)
     next_serial: int = 0
+    #: field edits of the finished tables (data-quality schemes; see synth/edits.py)
+    edits: list[Edit | AddRow] = field(default_factory=list)
     _by_psn: dict[int, list[int]] | None = None
     #: encounter -> 就医地统筹区 other than the region's own (an encounter settled elsewhere: card_two_places)
     enc_admdvs: dict[int, str] = field(default_factory=dict)
