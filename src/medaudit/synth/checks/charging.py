@@ -1,0 +1,73 @@
+"""The checker's statement of the charging templates: 关联缺失 (B12), and the B10/B13 rules.
+
+Plain Python over the checker's lines, written from docs/rule-semantics.md, not from the SQL.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+from medaudit.synth import checker
+from medaudit.synth.checker import Ctx, Line, Params
+from medaudit.synth.kb import KB
+
+
+@dataclass
+class ChargingView:
+    """The charging knowledge of one KB, indexed for the checks (built once per KB)."""
+
+    consumables: list[str] = field(default_factory=list)  # kb_consumable prefixes, longest first
+    #: dependent prefix (item or consumable) -> [(required item prefix, window)]
+    requires: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def consumable(self, code: str) -> str | None:
+        """Longest kb_consumable prefix of ``code``."""
+        return next((p for p in self.consumables if code.startswith(p)), None)
+
+
+_VIEWS: weakref.WeakKeyDictionary[KB, ChargingView] = weakref.WeakKeyDictionary()
+
+
+def view(kb: KB) -> ChargingView:
+    v = _VIEWS.get(kb)
+    if v is None:
+        v = ChargingView()
+
+        def rows(name: str) -> list[dict[str, object]]:
+            t = kb.tables.get(name)
+            return [] if t is None else t.to_pylist()
+
+        v.consumables = sorted((str(r["code_prefix"]) for r in rows("kb_consumable")), key=lambda p: (-len(p), p))
+        for r in kb.relations:
+            if r.relation == "requires":
+                v.requires.setdefault(r.code_a, []).append((r.code_b, r.window))
+        _VIEWS[kb] = v
+    return v
+
+
+def dependent_prefix(v: ChargingView, ln: Line) -> str | None:
+    """The catalogue prefix a relation names for this line: its item, or (no drug, no item) its consumable."""
+    if ln.item is not None:
+        return ln.item.prefix
+    return v.consumable(ln.code) if ln.drug is None else None
+
+
+def _missing_relation(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """关联缺失: a paid dependent line with none of its required items billed before it (tie order)
+    within the relation's window; a self-paid required line counts."""
+    v = view(kb)
+    out: set[tuple[str, int]] = set()
+    for ln in lines:
+        dep = None if ln.selfpay else dependent_prefix(v, ln)
+        needs = v.requires.get(dep or "")
+        if not needs:
+            continue
+        if not any(o.item is not None and o.item.prefix == b and (o.t, o.seq) < (ln.t, ln.seq)
+                   and (window == "encounter" or o.day == ln.day) for b, window in needs for o in lines):
+            out.add(("missing_relation", ln.seq))
+    return out
+
+
+checker.LOCAL_CHECKS.append(_missing_relation)
+checker.SCOPE["missing_relation"] = None

@@ -1,0 +1,46 @@
+"""Injection schemes of the charging templates: 关联缺失 (B12), and the B10/B13 rules.
+
+Consumables are not in the generator's code table (clean templates bill none): a scheme that needs
+one registers a national-looking 27-character code under its kb_consumable prefix once per world.
+"""
+
+from __future__ import annotations
+
+from .checks.charging import view
+from .schemes import _amt, _new_time, _pick, _try, clinical, scheme
+from .world import World, XLine
+
+CONSUMABLE_LEN = 27
+
+
+def consumable_code(w: World, prefix: str) -> int:
+    """The generator's code index of a consumable under ``prefix`` (registered on first use)."""
+    known: dict[str, int] = w.__dict__.setdefault("_consumable_codes", {})
+    if prefix not in known:
+        row = next(r for r in w.kb.tables["kb_consumable"].to_pylist() if r["code_prefix"] == prefix)
+        code = (prefix + "0" * CONSUMABLE_LEN)[: CONSUMABLE_LEN - 3] + f"{len(known) + 1:03d}"
+        known[prefix] = w.codes.add(code, str(row["name"]), "08", str(row.get("unit") or "个"),
+                                    int(row.get("ref_price_fen") or 5000))
+    return known[prefix]
+
+
+def dependent_code(w: World, prefix: str) -> int | None:
+    """The code index billed for a relation's dependent prefix: a service item, or a consumable."""
+    it = next((i for i in w.kb.items if i.prefix == prefix), None)
+    if it is not None:
+        return w.codes.of_item(it)
+    if view(w.kb).consumable(prefix) == prefix:
+        return consumable_code(w, prefix)
+    return None
+
+
+@scheme("missing_relation", "关联缺失", rate=0.002, phase="line", eligible=clinical)
+def _missing_relation(w: World, e: int) -> bool:
+    for dep in _pick(w, sorted(view(w.kb).requires), 3):
+        code = dependent_code(w, dep)
+        if code is None:
+            continue
+        x = XLine(e, code, 1000, w.price(code, e), _new_time(w, e))
+        if _try(w, e, [x], [("missing_relation", 0)], [_amt(x)], f"{w.codes.name[code]}未伴其依赖的项目"):
+            return True
+    return False

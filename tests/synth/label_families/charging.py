@@ -1,0 +1,42 @@
+"""Independent label checks of the charging templates (关联缺失, 主次手术未折价, 虚记), from the raw tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medaudit.knowledge import default_knowledge
+
+from . import label_check
+
+
+def _longest(code: str, prefixes: list[str]) -> str | None:
+    hits = [p for p in prefixes if code.startswith(p)]
+    return max(hits, key=len) if hits else None
+
+
+def _kb(name: str) -> list[dict[str, Any]]:
+    return default_knowledge().tables[name].to_pylist()
+
+
+def _order(ln: dict[str, Any]) -> tuple[Any, str]:
+    return ln["fee_ocur_time"], ln["line_id"]
+
+
+@label_check("missing_relation")
+def _missing_relation(w: Any, lab: dict[str, Any]) -> None:
+    ln = w.lines[lab["line_id"]]
+    assert not ln["selfpay_flag"] and lab["amount_fen"] == ln["amt_fen"]
+    items = [r["code_prefix"] for r in w.items]
+    dep = _longest(ln["hilist_code"], items)
+    if dep is None:
+        assert ln["med_chrgitm_type"] == "08"
+        dep = _longest(ln["hilist_code"], [r["code_prefix"] for r in _kb("kb_consumable")])
+    needs = [r for r in w.rel if r["relation"] == "requires" and r["code_a"] == dep]
+    assert needs, dep
+    for o in w.by_enc[ln["mdtrt_id"]]:
+        if _order(o) >= _order(ln):
+            continue
+        got = _longest(o["hilist_code"], items)
+        for r in needs:
+            same_window = r["time_window"] == "encounter" or o["fee_ocur_time"].date() == ln["fee_ocur_time"].date()
+            assert not (got == r["code_b"] and same_window), (lab, o["line_id"])
