@@ -6,8 +6,8 @@ one registers a national-looking 27-character code under its kb_consumable prefi
 
 from __future__ import annotations
 
-from .checks.charging import view
-from .schemes import _amt, _new_time, _pick, _try, clinical, scheme
+from .checks.charging import item_min_level, view
+from .schemes import _amt, _item_x, _new_time, _pick, _try, clinical, scheme
 from .world import World, XLine
 
 CONSUMABLE_LEN = 27
@@ -42,5 +42,32 @@ def _missing_relation(w: World, e: int) -> bool:
             continue
         x = XLine(e, code, 1000, w.price(code, e), _new_time(w, e))
         if _try(w, e, [x], [("missing_relation", 0)], [_amt(x)], f"{w.codes.name[code]}未伴其依赖的项目"):
+            return True
+    return False
+
+
+def _level_items(w: World, e: int, over: bool) -> list:  # type: ignore[type-arg]
+    """Items needing a level above the encounter's institution (``over``), or exactly its level."""
+    lv = int(w.inst.level[int(w.enc["inst"][e])])
+    return [it for it in w.kb.items if (item_min_level(w.kb, it.prefix) > lv if over
+                                        else item_min_level(w.kb, it.prefix) == lv > 0)]
+
+
+@scheme("implausible_charge", "虚记（超机构级别收费）", rate=0.002, phase="line", eligible=clinical)
+def _implausible_charge(w: World, e: int) -> bool:
+    for it in _pick(w, _level_items(w, e, over=True)):
+        x = _item_x(w, e, it, _new_time(w, e))
+        if _try(w, e, [x], [("implausible_charge", 0)], [_amt(x)], f"{it.name}超出本机构级别"):
+            return True
+    return False
+
+
+@scheme("near_implausible_charge", "机构级别恰为限定级别(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_implausible_charge(w: World, e: int) -> bool:
+    for it in _pick(w, _level_items(w, e, over=False)):
+        x = _item_x(w, e, it, _new_time(w, e))
+        note = f"{it.name}限定级别恰为本机构级别（不应报）"
+        if _try(w, e, [x], [], [], note):
+            w.label("implausible_charge", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
             return True
     return False

@@ -6,7 +6,7 @@ from typing import Any
 
 from medaudit.knowledge import default_knowledge
 
-from . import label_check
+from . import label_check, label_offset
 
 
 def _longest(code: str, prefixes: list[str]) -> str | None:
@@ -40,3 +40,25 @@ def _missing_relation(w: Any, lab: dict[str, Any]) -> None:
         for r in needs:
             same_window = r["time_window"] == "encounter" or o["fee_ocur_time"].date() == ln["fee_ocur_time"].date()
             assert not (got == r["code_b"] and same_window), (lab, o["line_id"])
+
+
+def _level_gap(w: Any, lab: dict[str, Any]) -> int:
+    """Required level − the institution's level of the labelled line (> 0 fires)."""
+    ln = w.lines[lab["line_id"]]
+    prefix = _longest(ln["hilist_code"], [r["code_prefix"] for r in w.items])
+    need = {r["code_prefix"]: r["min_level"] for r in _kb("kb_item_level")}
+    assert prefix in need, prefix
+    inst = w.inst[w.enc[ln["mdtrt_id"]]["fixmedins_code"]]
+    return int(need[prefix]) - int(inst["medins_lv"] or 0)
+
+
+@label_check("implausible_charge")
+def _implausible_charge(w: Any, lab: dict[str, Any]) -> None:
+    ln = w.lines[lab["line_id"]]
+    assert not ln["selfpay_flag"] and lab["amount_fen"] == ln["amt_fen"]
+    assert _level_gap(w, lab) > 0
+
+
+@label_offset("implausible_charge")
+def _implausible_offset(w: Any, lab: dict[str, Any]) -> int:
+    return _level_gap(w, lab)

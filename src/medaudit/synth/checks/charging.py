@@ -20,6 +20,8 @@ class ChargingView:
     consumables: list[str] = field(default_factory=list)  # kb_consumable prefixes, longest first
     #: dependent prefix (item or consumable) -> [(required item prefix, window)]
     requires: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: item prefix -> lowest institution level that can perform it (kb_item_level)
+    levels: dict[str, int] = field(default_factory=dict)
 
     def consumable(self, code: str) -> str | None:
         """Longest kb_consumable prefix of ``code``."""
@@ -39,6 +41,7 @@ def view(kb: KB) -> ChargingView:
             return [] if t is None else t.to_pylist()
 
         v.consumables = sorted((str(r["code_prefix"]) for r in rows("kb_consumable")), key=lambda p: (-len(p), p))
+        v.levels = {str(r["code_prefix"]): int(str(r["min_level"])) for r in rows("kb_item_level")}
         for r in kb.relations:
             if r.relation == "requires":
                 v.requires.setdefault(r.code_a, []).append((r.code_b, r.window))
@@ -69,5 +72,17 @@ def _missing_relation(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> se
     return out
 
 
-checker.LOCAL_CHECKS.append(_missing_relation)
+def item_min_level(kb: KB, prefix: str) -> int:
+    """The lowest institution level that can perform the item (0: any)."""
+    return view(kb).levels.get(prefix, 0)
+
+
+def _implausible_charge(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """虚记 (限医疗机构级别): a paid item line whose item needs a higher level than the institution's."""
+    return {("implausible_charge", ln.seq) for ln in lines
+            if not ln.selfpay and ln.item is not None and item_min_level(kb, ln.item.prefix) > ctx.level}
+
+
+checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge))
 checker.SCOPE["missing_relation"] = None
+checker.SCOPE["implausible_charge"] = None
