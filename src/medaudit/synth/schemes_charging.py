@@ -71,3 +71,38 @@ def _near_implausible_charge(w: World, e: int) -> bool:
             w.label("implausible_charge", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
             return True
     return False
+
+
+def _over_quantity(w: World, e: int, off: int) -> tuple[XLine, int, str] | None:
+    """One consumable line of ``max + off`` units (no relation of its own, so nothing else fires)."""
+    v = view(w.kb)
+    pool = sorted(p for p in v.limits if p not in v.requires)
+    if not pool:
+        return None
+    p = _pick(w, pool, 1)[0]
+    units = v.limits[p] + off
+    code = consumable_code(w, p)
+    x = XLine(e, code, units * 1000, w.price(code, e), _new_time(w, e))
+    return x, max(off, 0) * x.pric, f"{w.codes.name[code]}本次就诊{units}个，上限{v.limits[p]}（{off:+d}）"
+
+
+@scheme("consumable_over_quantity", "医用耗材数量超标", rate=0.002, phase="line", eligible=clinical)
+def _consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 1 + int(w.rng.integers(0, 3)))
+    return got is not None and _try(w, e, [got[0]], [("consumable_over_quantity", 0)], [got[1]], got[2])
+
+
+@scheme("near_consumable_over_quantity", "耗材数量恰为上限(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 0 if w.rng.random() < 0.7 else -1)
+    if got is None or not _try(w, e, [got[0]], [], [], got[2]):
+        return False
+    w.label("consumable_over_quantity", e, w.n_clean + len(w.xlines) - 1, 0, note=got[2], kind="near_miss")
+    return True
+
+
+@scheme("edge_consumable_over_quantity", "耗材数量刚超上限", rate=0.002, phase="line", eligible=clinical)
+def _edge_consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 1)
+    return got is not None and _try(w, e, [got[0]], [("consumable_over_quantity", 0)], [got[1]], got[2],
+                                    kind="boundary")

@@ -62,3 +62,29 @@ def _implausible_charge(w: Any, lab: dict[str, Any]) -> None:
 @label_offset("implausible_charge")
 def _implausible_offset(w: Any, lab: dict[str, Any]) -> int:
     return _level_gap(w, lab)
+
+
+def _quantity_excess(w: Any, lab: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+    """(units in the encounter − maximum, the labelled line, maximum) of the line's consumable."""
+    ln = w.lines[lab["line_id"]]
+    cons = [r["code_prefix"] for r in _kb("kb_consumable")]
+    p = _longest(ln["hilist_code"], cons)
+    limit = {r["code_prefix"]: int(r["max_per_encounter"]) for r in _kb("kb_consumable_limit")}
+    assert ln["med_chrgitm_type"] == "08" and p in limit and w.item(ln) is None and w.drug(ln) is None
+    same = [o for o in w.by_enc[ln["mdtrt_id"]] if not o["selfpay_flag"] and _longest(o["hilist_code"], cons) == p]
+    total = sum(o["cnt_milli"] for o in same)
+    before = sum(o["cnt_milli"] for o in same if _order(o) < _order(ln))
+    if lab["kind"] != "near_miss":  # the finding's line: the running count first exceeds the maximum there
+        assert before <= limit[p] * 1000 < before + ln["cnt_milli"]
+    return (total - limit[p] * 1000) // 1000, ln, limit[p]
+
+
+@label_check("consumable_over_quantity")
+def _consumable_over_quantity(w: Any, lab: dict[str, Any]) -> None:
+    excess, ln, _ = _quantity_excess(w, lab)
+    assert excess > 0 and lab["amount_fen"] == excess * ln["pric_fen"]
+
+
+@label_offset("consumable_over_quantity")
+def _consumable_offset(w: Any, lab: dict[str, Any]) -> int:
+    return _quantity_excess(w, lab)[0]

@@ -2,7 +2,7 @@
 -- that can perform it (kb_item_level.min_level; an institution without a level counts as 0).
 SELECT p.instance_id, t.mdtrt_id, t.line_id, CAST(NULL AS VARCHAR) AS related_line_id,
        t.amt_fen AS amount_fen, 'kb_item_level:' || t.code_prefix AS kb_ref,
-       t.hilist_name, t.item_name, COALESCE(t.note, '') AS note,
+       t.hilist_name, t.item_name, COALESCE(t.note, '项目限医疗机构级别') AS note,
        CASE t.min_level WHEN 1 THEN '一级及以上' WHEN 2 THEN '二级及以上' ELSE '三级' END AS min_level_zh,
        CASE WHEN t.medins_lv = 2 THEN '二级医疗机构' WHEN t.medins_lv = 1 THEN '一级医疗机构'
             ELSE '无等级医疗机构' END AS level_zh

@@ -36,7 +36,7 @@ met AS (
     AND (o.fee_ocur_time < d.fee_ocur_time OR (o.fee_ocur_time = d.fee_ocur_time AND o.line_id < d.line_id))
 ),
 need AS (
-  SELECT r.code_a, r.time_window, COALESCE(r.note, '') AS note, COALESCE(r.need_name, r.code_b) AS need_name,
+  SELECT r.code_a, r.time_window, COALESCE(r.note, '依赖关系') AS note, COALESCE(r.need_name, r.code_b) AS need_name,
          COUNT(*) OVER (PARTITION BY r.code_a) AS n_need,
          ROW_NUMBER() OVER (PARTITION BY r.code_a ORDER BY r.code_b) AS rn
   FROM rel r

@@ -20,6 +20,8 @@ class ChargingView:
     consumables: list[str] = field(default_factory=list)  # kb_consumable prefixes, longest first
     #: dependent prefix (item or consumable) -> [(required item prefix, window)]
     requires: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: consumable prefix -> plausible maximum units per encounter (kb_consumable_limit)
+    limits: dict[str, int] = field(default_factory=dict)
     #: item prefix -> lowest institution level that can perform it (kb_item_level)
     levels: dict[str, int] = field(default_factory=dict)
 
@@ -41,6 +43,7 @@ def view(kb: KB) -> ChargingView:
             return [] if t is None else t.to_pylist()
 
         v.consumables = sorted((str(r["code_prefix"]) for r in rows("kb_consumable")), key=lambda p: (-len(p), p))
+        v.limits = {str(r["code_prefix"]): int(str(r["max_per_encounter"])) for r in rows("kb_consumable_limit")}
         v.levels = {str(r["code_prefix"]): int(str(r["min_level"])) for r in rows("kb_item_level")}
         for r in kb.relations:
             if r.relation == "requires":
@@ -83,6 +86,23 @@ def _implausible_charge(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> 
             if not ln.selfpay and ln.item is not None and item_min_level(kb, ln.item.prefix) > ctx.level}
 
 
-checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge))
+def _consumable_over_quantity(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """医用耗材数量超标: per consumable prefix, the paid line whose running units first exceed the maximum."""
+    v = view(kb)
+    run: dict[str, int] = {}
+    out: set[tuple[str, int]] = set()
+    for ln in lines:
+        p = None if ln.selfpay or ln.item is not None or ln.drug is not None else v.consumable(ln.code)
+        if p is None or p not in v.limits:
+            continue
+        before = run.get(p, 0)
+        run[p] = before + ln.cnt
+        if before <= v.limits[p] * 1000 < run[p]:
+            out.add(("consumable_over_quantity", ln.seq))
+    return out
+
+
+checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge, _consumable_over_quantity))
+checker.SCOPE["consumable_over_quantity"] = None
 checker.SCOPE["missing_relation"] = None
 checker.SCOPE["implausible_charge"] = None
