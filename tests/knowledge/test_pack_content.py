@@ -65,8 +65,15 @@ def test_internal_consistency(kb: KnowledgeBase) -> None:
     assert {r["code_prefix"] for r in kb.rows("kb_key_drug")} <= drugs
     assert {r["prefix_a"] for r in kb.rows("kb_contraindication")} | {
         r["prefix_b"] for r in kb.rows("kb_contraindication")} <= drugs
-    assert {r["code_a"] for r in kb.rows("kb_item_relation")} | {
-        r["code_b"] for r in kb.rows("kb_item_relation")} <= items
+    consumables = set(kb.tables["kb_consumable"].column("code_prefix").to_pylist())
+    # a consumable may depend on a procedure (requires: 耗材 → 手术/操作), nothing else names one
+    assert {r["code_a"] for r in kb.rows("kb_item_relation")} <= items | consumables
+    assert {r["code_a"] for r in kb.rows("kb_item_relation") if r["code_a"] in consumables
+            and r["relation"] != "requires"} == set()
+    assert {r["code_b"] for r in kb.rows("kb_item_relation")} <= items
+    assert {r["code_prefix"] for r in kb.rows("kb_item_level")} | {
+        r["code_prefix"] for r in kb.rows("kb_surgery")} <= items
+    assert {r["code_prefix"] for r in kb.rows("kb_consumable_limit")} <= consumables
     assert {r["code_prefix"] for r in kb.rows("kb_gender_exception")} <= drugs | items
     assert {r["code_prefix"] for r in kb.rows("kb_drug_indication")} <= drugs
     assert {r["code_prefix"] for r in kb.rows("kb_item_dept")} <= items

@@ -43,6 +43,7 @@ def _where(kb: KnowledgeBase, table: str, key: tuple[str, ...]) -> tuple[str, in
 def check_references(kb: KnowledgeBase) -> list[Problem]:
     drugs = PrefixIndex(kb.tables["kb_drug"].column("code_prefix").to_pylist())
     items = PrefixIndex(kb.tables["kb_item"].column("code_prefix").to_pylist())
+    consumables = PrefixIndex(kb.tables["kb_consumable"].column("code_prefix").to_pylist())
     out: list[Problem] = []
 
     def check(table: str, key_cols: tuple[str, ...], col: str, index: PrefixIndex | tuple[PrefixIndex, ...],
@@ -54,7 +55,11 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
                 f, line = _where(kb, table, tuple(str(row[k]) for k in key_cols))
                 out.append(Problem(f, line, col, f"{what}中不存在编码 {ref} / code not found in {what}"))
 
-    check("kb_item_relation", ("code_a", "code_b", "relation"), "code_a", items, "诊疗项目目录")
+    # a consumable may require a procedure (关联: 耗材 → 手术/操作)
+    check("kb_item_relation", ("code_a", "code_b", "relation"), "code_a", (items, consumables), "诊疗项目或医用耗材目录")
+    check("kb_item_level", ("code_prefix",), "code_prefix", items, "诊疗项目目录")
+    check("kb_surgery", ("code_prefix",), "code_prefix", items, "诊疗项目目录")
+    check("kb_consumable_limit", ("code_prefix",), "code_prefix", consumables, "医用耗材目录")
     check("kb_item_relation", ("code_a", "code_b", "relation"), "code_b", items, "诊疗项目目录")
     check("kb_contraindication", ("prefix_a", "prefix_b"), "prefix_a", drugs, "药品目录")
     check("kb_contraindication", ("prefix_a", "prefix_b"), "prefix_b", drugs, "药品目录")

@@ -92,6 +92,9 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("key_drugs.csv", "kb_key_drug"),
     FileSpec("gender_exceptions.csv", "kb_gender_exception"),
     FileSpec("consumables.csv", "kb_consumable"),
+    FileSpec("item_levels.csv", "kb_item_level"),
+    FileSpec("consumable_limits.csv", "kb_consumable_limit"),
+    FileSpec("surgeries.csv", "kb_surgery"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}

@@ -397,6 +397,14 @@ def _items_matching(w: World, prefix: str) -> list[Item]:
     return [it for it in w.kb.items if it.code.startswith(prefix)]
 
 
+def _dup_partners(w: World, lines: list[Line], b: Item) -> int:
+    """Lines that item ``b`` would duplicate under some relation (any window): the engine reports one
+    finding per (line, partner) pair, a label one per line, so an injection needs exactly one."""
+    rels = w.kb.relations
+    return sum(1 for ln in lines if any(rels[k].relation in ("exclusive", "included")
+                                        and ln.code.startswith(rels[k].code_a) for k in w.kb.rel_sides(b.code)[1]))
+
+
 @scheme("duplicate_charge", "重复收费", rate=0.002, phase="line", eligible=clinical)
 def _duplicate_charge(w: World, e: int) -> bool:
     rels = [r for r in w.kb.relations if r.relation in ("exclusive", "included")]
@@ -410,6 +418,8 @@ def _duplicate_charge(w: World, e: int) -> bool:
                for o in rels):
             continue  # b would also repeat another main item here: the rule reports each pair (one label)
         have = [ln for ln in lines if ln.code.startswith(r.code_a)]
+        if _dup_partners(w, lines, b) != (1 if have else 0):
+            continue
         if have:
             xb = _item_x(w, e, b, have[0].t + 30)
             if _try(w, e, [xb], [("duplicate_charge", 0)], [_amt(xb)], f"{b.name}与主项重复收费({r.relation})"):

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import refcodes
 from .checker import DAYS_LIMIT, DISCHARGE_DAYS, Ctx, Line, findings
+from .checks.charging import item_min_level
 from .kb import KB, Drug, Item
 
 VISIT_TYPES = ("outpatient", "emergency", "chronic", "inpatient", "pharmacy")
@@ -349,6 +350,8 @@ class TemplateBuilder:
         if lo >= hi:
             return None
         min_level = max([t.drug.min_level or 0 for t in lines if t.drug] + [0])
+        # items only institutions of some level can perform (kb_item_level) raise it too
+        min_level = max([min_level] + [item_min_level(self.kb, t.item.prefix) for t in lines if t.item])
         if vt == "inpatient":
             min_level = max(min_level, 1)
         if vt == "emergency":

@@ -355,6 +355,13 @@ def main() -> None:
             gex.append({"code_prefix": p, "note": " ".join(note), "ver": D.VER, "begndate": D.BEGNDATE,
                         "enddate": ""})
 
+    from medaudit.knowledge.packs.build_charging import build as build_charging
+
+    extra, extra_relations = build_charging(item_by_name, {"ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""})
+    relations += extra_relations
+    for fname, (rows, header) in extra.items():
+        _write(fname, rows, header)
+
     meta = ["ver", "begndate", "enddate"]
     _write("drugs.csv", drugs, list(drugs[0].keys()))
     _write("items.csv", items, list(items[0].keys()))

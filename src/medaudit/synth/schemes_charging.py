@@ -1,0 +1,108 @@
+"""Injection schemes of the charging templates: 关联缺失 (B12), and the B10/B13 rules.
+
+Consumables are not in the generator's code table (clean templates bill none): a scheme that needs
+one registers a national-looking 27-character code under its kb_consumable prefix once per world.
+"""
+
+from __future__ import annotations
+
+from .checks.charging import item_min_level, view
+from .schemes import _amt, _item_x, _new_time, _pick, _try, clinical, scheme
+from .world import World, XLine
+
+CONSUMABLE_LEN = 27
+
+
+def consumable_code(w: World, prefix: str) -> int:
+    """The generator's code index of a consumable under ``prefix`` (registered on first use)."""
+    known: dict[str, int] = w.__dict__.setdefault("_consumable_codes", {})
+    if prefix not in known:
+        row = next(r for r in w.kb.tables["kb_consumable"].to_pylist() if r["code_prefix"] == prefix)
+        code = (prefix + "0" * CONSUMABLE_LEN)[: CONSUMABLE_LEN - 3] + f"{len(known) + 1:03d}"
+        known[prefix] = w.codes.add(code, str(row["name"]), "08", str(row.get("unit") or "个"),
+                                    int(row.get("ref_price_fen") or 5000))
+    return known[prefix]
+
+
+def dependent_code(w: World, prefix: str) -> int | None:
+    """The code index billed for a relation's dependent prefix: a service item, or a consumable."""
+    it = next((i for i in w.kb.items if i.prefix == prefix), None)
+    if it is not None:
+        return w.codes.of_item(it)
+    if view(w.kb).consumable(prefix) == prefix:
+        return consumable_code(w, prefix)
+    return None
+
+
+@scheme("missing_relation", "关联缺失", rate=0.002, phase="line", eligible=clinical)
+def _missing_relation(w: World, e: int) -> bool:
+    for dep in _pick(w, sorted(view(w.kb).requires), 3):
+        code = dependent_code(w, dep)
+        if code is None:
+            continue
+        x = XLine(e, code, 1000, w.price(code, e), _new_time(w, e))
+        if _try(w, e, [x], [("missing_relation", 0)], [_amt(x)], f"{w.codes.name[code]}未伴其依赖的项目"):
+            return True
+    return False
+
+
+def _level_items(w: World, e: int, over: bool) -> list:  # type: ignore[type-arg]
+    """Items needing a level above the encounter's institution (``over``), or exactly its level."""
+    lv = int(w.inst.level[int(w.enc["inst"][e])])
+    return [it for it in w.kb.items if (item_min_level(w.kb, it.prefix) > lv if over
+                                        else item_min_level(w.kb, it.prefix) == lv > 0)]
+
+
+@scheme("implausible_charge", "虚记（超机构级别收费）", rate=0.002, phase="line", eligible=clinical)
+def _implausible_charge(w: World, e: int) -> bool:
+    for it in _pick(w, _level_items(w, e, over=True)):
+        x = _item_x(w, e, it, _new_time(w, e))
+        if _try(w, e, [x], [("implausible_charge", 0)], [_amt(x)], f"{it.name}超出本机构级别"):
+            return True
+    return False
+
+
+@scheme("near_implausible_charge", "机构级别恰为限定级别(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_implausible_charge(w: World, e: int) -> bool:
+    for it in _pick(w, _level_items(w, e, over=False)):
+        x = _item_x(w, e, it, _new_time(w, e))
+        note = f"{it.name}限定级别恰为本机构级别（不应报）"
+        if _try(w, e, [x], [], [], note):
+            w.label("implausible_charge", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
+            return True
+    return False
+
+
+def _over_quantity(w: World, e: int, off: int) -> tuple[XLine, int, str] | None:
+    """One consumable line of ``max + off`` units (no relation of its own, so nothing else fires)."""
+    v = view(w.kb)
+    pool = sorted(p for p in v.limits if p not in v.requires)
+    if not pool:
+        return None
+    p = _pick(w, pool, 1)[0]
+    units = v.limits[p] + off
+    code = consumable_code(w, p)
+    x = XLine(e, code, units * 1000, w.price(code, e), _new_time(w, e))
+    return x, max(off, 0) * x.pric, f"{w.codes.name[code]}本次就诊{units}个，上限{v.limits[p]}（{off:+d}）"
+
+
+@scheme("consumable_over_quantity", "医用耗材数量超标", rate=0.002, phase="line", eligible=clinical)
+def _consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 1 + int(w.rng.integers(0, 3)))
+    return got is not None and _try(w, e, [got[0]], [("consumable_over_quantity", 0)], [got[1]], got[2])
+
+
+@scheme("near_consumable_over_quantity", "耗材数量恰为上限(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 0 if w.rng.random() < 0.7 else -1)
+    if got is None or not _try(w, e, [got[0]], [], [], got[2]):
+        return False
+    w.label("consumable_over_quantity", e, w.n_clean + len(w.xlines) - 1, 0, note=got[2], kind="near_miss")
+    return True
+
+
+@scheme("edge_consumable_over_quantity", "耗材数量刚超上限", rate=0.002, phase="line", eligible=clinical)
+def _edge_consumable_over_quantity(w: World, e: int) -> bool:
+    got = _over_quantity(w, e, 1)
+    return got is not None and _try(w, e, [got[0]], [("consumable_over_quantity", 0)], [got[1]], got[2],
+                                    kind="boundary")
