@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from .checker import DEFAULTS, Ctx, Line, Params, Visit, region_findings
+from .checks.persons import DR_CODE, STAFF_STATUS, staff_periods
 from .kb import KB
 
 
@@ -55,6 +56,8 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
             kb.match_drug(code), kb.match_item(code), f.get("prd_days"), f.get("daily_dose_milli"),
             f.get("dose_unit"), f.get("drord_bhvr"), f.get("drug_trac_codg"), bool(f.get("trdn_flag")),
             bool(f.get("selfpay_flag")), f.get("bilg_dept_code")))
+        by_enc[f["mdtrt_id"]][-1].attrs[DR_CODE] = f.get("bilg_dr_code")
+    staff_status = staff_periods(_rows(claims, "staff"))
     visits = []
     for e in _rows(claims, "encounters"):
         p = pats.get(e["psn_no"], {})
@@ -67,6 +70,7 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
         ctx = Ctx(str(e["visit_type"]), int(inst.get("medins_lv") or 0), str(p.get("gend") or ""),
                   brdy.toordinal() if brdy is not None else 1, diags[e["mdtrt_id"]], e.get("dept_code"),
                   e.get("dise_no"))
+        ctx.attrs[STAFF_STATUS] = staff_status
         setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
         visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
                             str(e["fixmedins_code"]), adm, dscg, setl,
