@@ -91,6 +91,8 @@ PLATFORM_MASTER: dict[str, tuple[str, list[tuple[str, Getter]]]] = {
     "医保医师信息": ("staff", [_field("staff", h, c) for h, c in (
         ("医保医师代码", "staff_code"), ("姓名", "staff_name"), ("定点医药机构编号", "fixmedins_code"),
         ("科室编码", "dept_code"), ("科室名称", "dept_name"), ("职称", "profttl"),
+        ("医保支付资格状态", "pay_qual_stas"), ("资格状态开始日期", "pay_qual_begndate"),
+        ("资格状态结束日期", "pay_qual_enddate"),
     )]),
 }
 MASTER_SHAPES = ("canonical", "platform")

@@ -65,6 +65,7 @@ class World:
         self.enc = {e["mdtrt_id"]: e for e in t["encounters"].to_pylist()}
         self.pat = {p["psn_no"]: p for p in t["patients"].to_pylist()}
         self.inst = {i["fixmedins_code"]: i for i in t["institutions"].to_pylist()}
+        self.staff = {s["staff_code"]: s for s in t["staff"].to_pylist()}
         self.lines = {ln["line_id"]: ln for ln in t["fee_lines"].to_pylist() if not ln["refund_flag"]}
         self.by_enc: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for ln in self.lines.values():

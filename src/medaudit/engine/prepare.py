@@ -102,6 +102,23 @@ WHERE NOT COALESCE(f.refund_flag, FALSE)
   AND f.cnt_milli + COALESCE(r.r_cnt, 0) > 0
 """
 
+#: 医保支付资格 suspensions and terminations (驾照式记分, DOMAIN.md §5.4), one row per status period:
+#: the contract the staff rules read (suspended_staff), whatever writes the periods. Today the only
+#: source is the staff master data's current status ('master'); the staff-scoring workflow will add
+#: its own periods here (``UNION ALL`` of its table, source 'scoring'), and the rules stay unchanged.
+#: 中止 (the 2023 draft's word) is a suspension; a period without its first day cannot be placed in time
+#: and is left out; ``end_dn`` is inclusive, NULL for an open-ended period (a termination).
+STAFF_STATUS = f"""
+SELECT s.staff_code,
+       CASE WHEN s.pay_qual_stas = '终止' THEN '终止' ELSE '暂停' END AS qual_stas,
+       {_dn('s.pay_qual_begndate')} AS begin_dn,
+       CASE WHEN s.pay_qual_enddate IS NULL THEN NULL ELSE {_dn('s.pay_qual_enddate')} END AS end_dn,
+       'master' AS source
+FROM staff s
+WHERE s.pay_qual_stas IN ('暂停', '中止', '终止')
+  AND s.pay_qual_begndate IS NOT NULL
+"""
+
 #: (name, sql) in dependency order; each engine materialises them as tables.
 PREPARED: list[tuple[str, str]] = [
     ("enc_ctx", ENC_CTX),
@@ -109,6 +126,7 @@ PREPARED: list[tuple[str, str]] = [
     ("match_drug", _match("kb_drug", "fee_lines")),
     ("match_item", _match("kb_item", "fee_lines")),
     ("line_ctx", LINE_CTX),
+    ("staff_status", STAFF_STATUS),
 ]
 
 #: who is answerable for each finding (驾照式记分 scores 医保医师): the ordering doctor and department of

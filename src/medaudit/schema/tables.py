@@ -65,6 +65,11 @@ STAFF = Table(
         C("dept_code", "str", "科室代码", "department code", False, ("dept_codg", "hosp_dept_codg"), ("科室代码", "科室编码"), interface=("drord_dept_codg",)),
         C("dept_name", "str", "科室名称", "department name", False, ("dept_name", "hosp_dept_name"), ("科室名称", "科室"), interface=("drord_dept_name",)),
         C("profttl", "str", "职称(231主任医师…235医士 241主任药师… 251主任护师…)", "professional title code (GB/T 8561)", False, ("profttl", "dr_profttl"), ("职称", "职称代码", "专业技术职务"), interface=("drord_dr_profttl",)),
+        # 医保支付资格 (驾照式记分, DOMAIN.md §5.4) as the master data carries it now: the current status and
+        # its period; engine.prepare.STAFF_STATUS turns it into the staff_status relation the rules read
+        C("pay_qual_stas", "str", "医保支付资格状态(正常/暂停/终止)", "payment qualification status: 正常, 暂停 (中止), 终止", False, (), ("医保支付资格状态", "支付资格状态", "医保支付资格", "资格状态", "登记备案状态")),
+        C("pay_qual_begndate", "date", "支付资格暂停/终止开始日期", "first day of the suspension or termination", False, (), ("支付资格暂停开始日期", "暂停开始日期", "资格状态开始日期", "处理开始日期")),
+        C("pay_qual_enddate", "date", "支付资格暂停结束日期(含)", "last day of the suspension, inclusive (empty: open-ended)", False, (), ("支付资格暂停结束日期", "暂停结束日期", "资格状态结束日期", "处理结束日期")),
     ),
 )
 

@@ -16,7 +16,7 @@ from medaudit.schema.codes import VISIT_MED_TYPE
 
 from .edits import apply_edits
 from .kb import KB
-from .population import HOME, ages_at, make_institutions, make_patients, make_staff
+from .population import HOME, add_status_staff, ages_at, make_institutions, make_patients, make_staff
 from .templates import (
     CHRONIC_ICD,
     CONDITIONS,
@@ -604,6 +604,9 @@ def _staff(w: World) -> pa.Table:
         "dept_code": pa.array([dept_codes[d] if d >= 0 else None for d in s.dept.tolist()], pa.string()),
         "dept_name": pa.array([dept_names[d] if d >= 0 else None for d in s.dept.tolist()], pa.string()),
         "profttl": pa.array([TITLES[r][k % len(TITLES[r])] for k, r in enumerate(s.role)], pa.string()),
+        "pay_qual_stas": pa.array([q or None for q in s.qual], pa.string()),
+        "pay_qual_begndate": pa.array([dt.date.fromordinal(b) if b else None for b in s.qual_begin], pa.date32()),
+        "pay_qual_enddate": pa.array([dt.date.fromordinal(b) if b else None for b in s.qual_end], pa.date32()),
     })
 
 
@@ -626,6 +629,7 @@ def generate(config: SynthConfig) -> SynthResult:
     end = _month_add(start, config.months)
     inst = make_institutions(config.patients, start, rng)
     staff = make_staff(inst, rng)
+    add_status_staff(staff, inst, start.toordinal())
     pat = make_patients(config.patients, start, config.months, rng)
     _register_chronic(pat, templates, dise_list, start.toordinal(), rng)
     w = World(kb, rng, templates, inst, staff, pat, Codes(kb), start.toordinal(), end.toordinal(), dise_list)

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from .checker import DEFAULTS, Ctx, Line, Params, Visit, region_findings
+from .checks.persons import DR_CODE, STAFF_STATUS, staff_periods
 from .kb import KB
 
 
@@ -55,6 +56,8 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
             kb.match_drug(code), kb.match_item(code), f.get("prd_days"), f.get("daily_dose_milli"),
             f.get("dose_unit"), f.get("drord_bhvr"), f.get("drug_trac_codg"), bool(f.get("trdn_flag")),
             bool(f.get("selfpay_flag")), f.get("bilg_dept_code")))
+        by_enc[f["mdtrt_id"]][-1].attrs[DR_CODE] = f.get("bilg_dr_code")
+    staff_status = staff_periods(_rows(claims, "staff"))
     visits = []
     # the raw rows of each encounter, for the checks that read fields the checker's view does not
     # carry (data quality: codes, empty fields, settlement totals)
@@ -82,6 +85,7 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
         ctx.attrs["rows"] = {"encounter": e, "patient": pats.get(e["psn_no"]), "institution": insts.get(e["fixmedins_code"]),
                              "diagnoses": raw["diagnoses"][e["mdtrt_id"]], "operations": raw["operations"][e["mdtrt_id"]],
                              "fee_lines": fee_by_enc[e["mdtrt_id"]]}
+        ctx.attrs[STAFF_STATUS] = staff_status
         setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
         visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
                             str(e["fixmedins_code"]), adm, dscg, setl,

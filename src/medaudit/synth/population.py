@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -124,6 +124,11 @@ class Staff:
     #: (inst, dept) -> first staff row and count
     start: np.ndarray
     count: np.ndarray
+    #: 医保支付资格 by staff row: '' normal, '暂停' / '终止', with the period's first and last day
+    #: (date ordinals, inclusive; 0 = open-ended) — see :func:`add_status_staff`
+    qual: list[str] = field(default_factory=list)
+    qual_begin: list[int] = field(default_factory=list)
+    qual_end: list[int] = field(default_factory=list)
 
 
 def make_staff(inst: Institutions, rng: np.random.Generator) -> Staff:
@@ -149,7 +154,38 @@ def make_staff(inst: Institutions, rng: np.random.Generator) -> Staff:
                 role.append("药师" if dj == n_dept else "医师")
                 sinst.append(i)
                 sdept.append(-1 if dj == n_dept else dj)
-    return Staff(code, name, role, np.array(sinst), np.array(sdept), start, count)
+    n = len(code)
+    return Staff(code, name, role, np.array(sinst), np.array(sdept), start, count, [""] * n, [0] * n, [0] * n)
+
+
+#: days after the window start: a 30-day 暂停 (1 month, 9 points) and a 终止 (12 points)
+SUSPENSION = (12, 41)
+TERMINATION = 25
+
+
+def add_status_staff(staff: Staff, inst: Institutions, start: int) -> None:
+    """Give every hospital two more doctors whose 医保支付资格 is 暂停 for [start+12, start+41] and
+    终止 from start+25 (DOMAIN.md §5.4). They sit outside the (institution, department) ranges the
+    scheduler draws doctors from, so clean encounters never meet them; only the suspended_staff
+    schemes bill lines in their name. No random draws: every other table stays as it was."""
+    rows = [i for i in range(len(inst.code)) if inst.ftype[i] == "hospital"]
+    for k, i in enumerate(rows):
+        for stas, begin, end in (("暂停", start + SUSPENSION[0], start + SUSPENSION[1]),
+                                 ("终止", start + TERMINATION, 0)):
+            staff.code.append(f"D{44010000000 + len(staff.code) * 37 + 11:011d}")
+            staff.name.append(SURNAMES[(len(staff.code) * 7) % len(SURNAMES)] + GIVEN[k % len(GIVEN)]
+                              + GIVEN[(k * 3 + len(stas)) % len(GIVEN)])
+            staff.role.append("医师")
+            staff.inst = np.append(staff.inst, i)
+            staff.dept = np.append(staff.dept, 0)
+            staff.qual.append(stas)
+            staff.qual_begin.append(begin)
+            staff.qual_end.append(end)
+
+
+def status_doctors(staff: Staff, inst: int) -> list[int]:
+    """Staff rows of institution ``inst`` with a 暂停/终止 status."""
+    return [j for j, q in enumerate(staff.qual) if q and int(staff.inst[j]) == inst]
 
 
 @dataclass

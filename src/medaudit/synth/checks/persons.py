@@ -1,0 +1,57 @@
+"""The checker's statements of the person-level templates (docs/rule-semantics.md):
+医保支付资格暂停/终止人员开方 (``suspended_staff``) and 诊断与性别不符 (``diagnosis_gender``).
+
+The staff periods travel in ``Ctx.attrs[STAFF_STATUS]`` and the ordering doctor in
+``Line.attrs[DR_CODE]`` (filled by the oracle from the tables, and by the staff schemes for the
+lines they add); :func:`staff_periods` is the one reading of the staff master data both use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from medaudit.synth import checker
+from medaudit.synth.checker import Ctx, Line, Params
+from medaudit.synth.kb import KB
+
+#: Ctx.attrs key: staff code -> [(暂停 | 终止, first day, last day or None)], date ordinals, inclusive
+STAFF_STATUS = "staff_status"
+#: Line.attrs key: the line's ordering doctor (bilg_dr_code)
+DR_CODE = "dr_code"
+
+Period = tuple[str, int, int | None]
+
+
+def staff_periods(rows: Iterable[dict[str, Any]]) -> dict[str, list[Period]]:
+    """Staff master rows → suspension/termination periods, as engine.prepare.STAFF_STATUS reads them:
+    中止 is a suspension, 正常 or an empty status is none, a status without its first day is left out."""
+    out: dict[str, list[Period]] = {}
+    for r in rows:
+        stas, begin, end = r.get("pay_qual_stas"), r.get("pay_qual_begndate"), r.get("pay_qual_enddate")
+        if stas not in ("暂停", "中止", "终止") or not isinstance(begin, dt.date):
+            continue
+        out.setdefault(str(r["staff_code"]), []).append(
+            ("终止" if stas == "终止" else "暂停", begin.toordinal(), end.toordinal() if isinstance(end, dt.date) else None))
+    return out
+
+
+def suspended_staff(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """A paid line billed by a doctor inside one of his or her 暂停/终止 periods on its fee day;
+    emergency visits exempt unless ``exempt_emergency`` = 0."""
+    periods: dict[str, list[Period]] = ctx.attrs.get(STAFF_STATUS) or {}
+    if not periods or (ctx.visit_type == "emergency" and params.get("exempt_emergency", 1) == 1):
+        return set()
+    out: set[tuple[str, int]] = set()
+    for ln in lines:
+        code = ln.attrs.get(DR_CODE)
+        if ln.selfpay or code is None:
+            continue
+        if any(b <= ln.day and (e is None or ln.day <= e) for _, b, e in periods.get(code, ())):
+            out.add(("suspended_staff", ln.seq))
+    return out
+
+
+checker.LOCAL_CHECKS.append(suspended_staff)
+checker.SCOPE["suspended_staff"] = None

@@ -1,0 +1,30 @@
+"""Independent label checks of the person-level templates: the staff master row, the line and the
+patient's diagnoses as written, never the generator's checker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import label_check, label_offset
+
+
+@label_check("suspended_staff")
+def _suspended_staff(w: Any, lab: dict[str, Any]) -> None:
+    ln = w.lines[lab["line_id"]]
+    e = w.enc[lab["mdtrt_id"]]
+    s = w.staff[ln["bilg_dr_code"]]
+    day = ln["fee_ocur_time"].date()
+    assert ln["mdtrt_id"] == e["mdtrt_id"] and e["visit_type"] != "emergency" and not ln["selfpay_flag"]
+    assert s["pay_qual_stas"] in ("暂停", "终止") and s["pay_qual_begndate"] <= day
+    assert s["pay_qual_enddate"] is None or day <= s["pay_qual_enddate"]
+    assert lab["amount_fen"] == ln["amt_fen"]
+
+
+@label_offset("suspended_staff")
+def _suspended_staff_offset(w: Any, lab: dict[str, Any]) -> int:
+    """Days from the fee day to the day after the suspension: 1 on its last day (boundary), 0 the day
+    after (near-miss)."""
+    ln = w.lines[lab["line_id"]]
+    s = w.staff[ln["bilg_dr_code"]]
+    assert s["pay_qual_stas"] == "暂停" and s["pay_qual_enddate"] is not None
+    return (s["pay_qual_enddate"] - ln["fee_ocur_time"].date()).days + 1
