@@ -6,7 +6,7 @@ one registers a national-looking 27-character code under its kb_consumable prefi
 
 from __future__ import annotations
 
-from .checks.charging import item_min_level, view
+from .checks.charging import SECONDARY_RATIO_PCT, item_min_level, view
 from .schemes import _amt, _item_x, _new_time, _pick, _try, clinical, scheme
 from .world import World, XLine
 
@@ -106,3 +106,48 @@ def _edge_consumable_over_quantity(w: World, e: int) -> bool:
     got = _over_quantity(w, e, 1)
     return got is not None and _try(w, e, [got[0]], [("consumable_over_quantity", 0)], [got[1]], got[2],
                                     kind="boundary")
+
+
+def _surgeries(w: World, e: int, off: int | None) -> tuple[list[XLine], int, str] | None:
+    """Two surgeries of one group on one day: the main (higher cap) first, the secondary at full price
+    (``off`` None) or at cap × ratio % + ``off`` fen. Returns (lines, amount of the secondary, note)."""
+    v = view(w.kb)
+    lv = int(w.inst.level[int(w.enc["inst"][e])])
+    by_group: dict[str, list] = {}  # type: ignore[type-arg]
+    for it in w.kb.items:
+        if it.prefix in v.surgeries and it.cap(lv) is not None:
+            by_group.setdefault(v.surgeries[it.prefix], []).append(it)
+    groups = sorted(g for g, its in by_group.items() if len(its) >= 2)
+    if not groups:
+        return None
+    a, b = _pick(w, by_group[_pick(w, groups, 1)[0]], 2)
+    if a.cap(lv) < b.cap(lv):
+        a, b = b, a
+    cap = b.cap(lv)
+    disc = cap * SECONDARY_RATIO_PCT // 100
+    t = _new_time(w, e)
+    xa = _item_x(w, e, a, t)
+    xb = _item_x(w, e, b, t + 30, pric=None if off is None else disc + off)
+    full = min(xb.pric, cap)
+    return [xa, xb], max(full - disc, 0) * xb.cnt // 1000, f"{a.name}（主）与{b.name}同日，次要手术单价{xb.pric}分，折价{disc}分"
+
+
+@scheme("surgery_discount", "主次手术未折价", rate=0.002, phase="line", eligible=clinical)
+def _surgery_discount(w: World, e: int) -> bool:
+    got = _surgeries(w, e, None)
+    return got is not None and _try(w, e, got[0], [("surgery_discount", 1)], [got[1]], got[2])
+
+
+@scheme("near_surgery_discount", "次要手术恰按折价收取(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_surgery_discount(w: World, e: int) -> bool:
+    got = _surgeries(w, e, 0 if w.rng.random() < 0.7 else -1)
+    if got is None or not _try(w, e, got[0], [], [], got[2]):
+        return False
+    w.label("surgery_discount", e, w.n_clean + len(w.xlines) - 1, 0, note=got[2], kind="near_miss")
+    return True
+
+
+@scheme("edge_surgery_discount", "次要手术比折价多1分", rate=0.002, phase="line", eligible=clinical)
+def _edge_surgery_discount(w: World, e: int) -> bool:
+    got = _surgeries(w, e, 1)
+    return got is not None and _try(w, e, got[0], [("surgery_discount", 1)], [got[1]], got[2], kind="boundary")

@@ -88,3 +88,39 @@ def _consumable_over_quantity(w: Any, lab: dict[str, Any]) -> None:
 @label_offset("consumable_over_quantity")
 def _consumable_offset(w: Any, lab: dict[str, Any]) -> int:
     return _quantity_excess(w, lab)[0]
+
+
+RATIO_PCT = 50  # the national instance's secondary_ratio_pct
+
+
+def _surgery(w: Any, lab: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+    """(unit price − cap × ratio %, the labelled line, its cap): the line is a paid secondary surgery."""
+    ln = w.lines[lab["line_id"]]
+    groups = {r["code_prefix"]: r["surgery_group"] for r in _kb("kb_surgery")}
+    lv = max(int(w.inst[w.enc[ln["mdtrt_id"]]["fixmedins_code"]]["medins_lv"] or 0), 1)
+
+    def cap(o: dict[str, Any]) -> int | None:
+        it = w.item(o)
+        return None if it is None or it["code_prefix"] not in groups else it[f"price_cap_lv{lv}_fen"]
+
+    mine = w.item(ln)
+    assert mine is not None and not ln["selfpay_flag"] and cap(ln) is not None
+    day = ln["fee_ocur_time"].date()
+    main = [o for o in w.by_enc[ln["mdtrt_id"]] if o is not ln and not o["selfpay_flag"] and cap(o) is not None
+            and groups[w.item(o)["code_prefix"]] == groups[mine["code_prefix"]] and o["fee_ocur_time"].date() == day
+            and (-cap(o), _order(o)) < (-cap(ln), _order(ln))]  # type: ignore[operator]
+    assert main, lab
+    c = int(cap(ln))  # type: ignore[arg-type]
+    return int(ln["pric_fen"]) - c * RATIO_PCT // 100, ln, c
+
+
+@label_check("surgery_discount")
+def _surgery_discount(w: Any, lab: dict[str, Any]) -> None:
+    over, ln, c = _surgery(w, lab)
+    assert over > 0
+    assert lab["amount_fen"] == (min(int(ln["pric_fen"]), c) - c * RATIO_PCT // 100) * ln["cnt_milli"] // 1000
+
+
+@label_offset("surgery_discount")
+def _surgery_offset(w: Any, lab: dict[str, Any]) -> int:
+    return _surgery(w, lab)[0]

@@ -22,6 +22,8 @@ class ChargingView:
     requires: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: consumable prefix -> plausible maximum units per encounter (kb_consumable_limit)
     limits: dict[str, int] = field(default_factory=dict)
+    #: surgery item prefix -> surgery group (kb_surgery)
+    surgeries: dict[str, str] = field(default_factory=dict)
     #: item prefix -> lowest institution level that can perform it (kb_item_level)
     levels: dict[str, int] = field(default_factory=dict)
 
@@ -44,6 +46,7 @@ def view(kb: KB) -> ChargingView:
 
         v.consumables = sorted((str(r["code_prefix"]) for r in rows("kb_consumable")), key=lambda p: (-len(p), p))
         v.limits = {str(r["code_prefix"]): int(str(r["max_per_encounter"])) for r in rows("kb_consumable_limit")}
+        v.surgeries = {str(r["code_prefix"]): str(r["surgery_group"]) for r in rows("kb_surgery")}
         v.levels = {str(r["code_prefix"]): int(str(r["min_level"])) for r in rows("kb_item_level")}
         for r in kb.relations:
             if r.relation == "requires":
@@ -102,7 +105,36 @@ def _consumable_over_quantity(kb: KB, ctx: Ctx, lines: list[Line], params: Param
     return out
 
 
-checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge, _consumable_over_quantity))
+SECONDARY_RATIO_PCT = 50
+
+
+def surgery_cap(kb: KB, ln: Line, level: int) -> int | None:
+    """The price cap of a surgery line for the institution level, None when not a capped surgery."""
+    it = ln.item
+    if it is None or it.prefix not in view(kb).surgeries:
+        return None
+    return it.cap(level)
+
+
+def _surgery_discount(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """主次手术未折价: per (day, surgery group), every paid capped surgery after the main one (highest
+    cap, then tie order) whose unit price exceeds cap × ratio %."""
+    v = view(kb)
+    ratio = params.get("secondary_ratio_pct", SECONDARY_RATIO_PCT)
+    groups: dict[tuple[int, str], list[tuple[int, Line]]] = {}
+    for ln in lines:  # already in tie order
+        cap = None if ln.selfpay else surgery_cap(kb, ln, ctx.level)
+        if cap is not None and ln.item is not None:
+            groups.setdefault((ln.day, v.surgeries[ln.item.prefix]), []).append((cap, ln))
+    out: set[tuple[str, int]] = set()
+    for members in groups.values():
+        ranked = sorted(members, key=lambda m: -m[0])  # stable: tie order among equal caps
+        out |= {("surgery_discount", ln.seq) for cap, ln in ranked[1:] if ln.pric * 100 > cap * ratio}
+    return out
+
+
+checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge, _consumable_over_quantity, _surgery_discount))
+checker.SCOPE["surgery_discount"] = None
 checker.SCOPE["consumable_over_quantity"] = None
 checker.SCOPE["missing_relation"] = None
 checker.SCOPE["implausible_charge"] = None
