@@ -277,7 +277,7 @@ def test_rare_encounter_types_are_present(stay_region: SynthResult) -> None:
     w = World(stay_region)
     labels = [lab for lab in stay_region.labels.to_pylist() if lab["kind"] != "near_miss"]
     assert {lab["violation_type"] for lab in labels} == {"abnormal_los", "after_death", "low_standard_admission",
-                                                         "split_admission", "idle_bed"}
+                                                         "split_admission", "idle_bed", "cohort_admission"}
     for lab in labels:
         check(w, lab)
 

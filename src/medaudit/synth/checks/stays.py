@@ -33,3 +33,22 @@ def _idle_bed(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str
 
 checker.REGION_CHECKS.append(_idle_bed)
 checker.SCOPE["idle_bed"] = None
+
+
+def cohorts(visits: list[Visit], min_los_days: int) -> dict[tuple[str, int, int], list[Visit]]:
+    """(institution, admission day, discharge day) → the discharged stays with those dates."""
+    out: dict[tuple[str, int, int], list[Visit]] = {}
+    for v in visits:
+        if v.ctx.visit_type == "inpatient" and v.dscg is not None and v.dscg - v.adm >= min_los_days:
+            out.setdefault((v.inst, v.adm, v.dscg), []).append(v)
+    return out
+
+
+def _cohort_admission(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str, int]]:
+    n = params.get("min_stays", 5)
+    return {("cohort_admission", v.key, -1) for group in cohorts(visits, params.get("min_los_days", 1)).values()
+            if len(group) >= n for v in group}
+
+
+checker.REGION_CHECKS.append(_cohort_admission)
+checker.SCOPE["cohort_admission"] = None
