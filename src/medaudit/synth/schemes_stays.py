@@ -1,5 +1,5 @@
 """Injection schemes of the stay-profile templates: 挂床住院 (idle_bed), 同时间出入院 (cohort_admission),
-体检式住院 (checkup_admission), with near-misses at their thresholds.
+with near-misses at their thresholds.
 
 All run in the encounter phase, before lines are stamped: a stay's profile is changed by giving it a
 variant of its clinical template (``special`` set, so no other visit is stamped from it), and the
