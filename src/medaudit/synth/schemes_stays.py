@@ -1,5 +1,5 @@
 """Injection schemes of the stay-profile templates: 挂床住院 (idle_bed), 同时间出入院 (cohort_admission),
-体检式住院 (checkup_admission), with near-misses at their thresholds.
+with near-misses at their thresholds.
 
 All run in the encounter phase, before lines are stamped: a stay's profile is changed by giving it a
 variant of its clinical template (``special`` set, so no other visit is stamped from it), and the
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from .schemes import _alive, scheme, stays
+from .schemes import _alive, _stay_template, scheme, stays
 from .templates import MODE_COURSE, MODE_DAILY, MODE_ONCE, TLine
 from .world import World
 
 #: idle_bed's national default: more than 3 days with only bed / 诊察 charges fires
 MAX_IDLE_DAYS = 3
+#: cohort_admission's national default: 5 stays with the same admission and discharge days fire
+MIN_COHORT = 5
 #: charge types an idle day may carry: 01 床位费, 02 诊察费
 IDLE_TYPES = ("01", "02")
 
@@ -78,4 +80,61 @@ def _edge_idle_bed(w: World, s: int) -> bool:
         w.label("idle_bed", s, amount=0, note=f"住院末{n}天仅收床位费、诊察费（未超过3天，不应报）", kind="near_miss")
     else:
         w.label("idle_bed", s, amount=amount, note=f"住院末{n}天仅收床位费、诊察费（刚超过3天）", kind="boundary")
+    return True
+
+
+def _cohort(w: World, s: int, size: int) -> list[int] | None:
+    """Stay ``s`` plus ``size − 1`` new stays of other free patients at its institution with its
+    admission and discharge days (None when too few patients fit). Runs after every other encounter
+    scheme, so no later stay can join the cohort; the cohort's dates must be its own."""
+    inst, (a, b) = int(w.enc["inst"][s]), w.span(s)
+    if b - a < 1 or b >= w.end:
+        return None
+    vt, day, los, ins = w.col("vt"), w.col("day"), w.col("los"), w.col("inst")
+    if int(((vt == vt[s]) & (day == a) & (day + los == b) & (ins == inst)).sum()) != 1:
+        return None
+    level, made = int(w.inst.level[inst]), [s]
+    for psn in w.rng.permutation(len(w.pat.gend))[:400].tolist():
+        if len(made) == size:
+            break
+        if w.pat.remote[psn] or not _alive(w, psn, b) or w.busy(psn, a - 31, b + 31):
+            continue
+        tm = _stay_template(w, psn, a, level)
+        if tm is None or w.age(psn, b) >= w.templates[tm].age_hi:
+            continue
+        made.append(w.new_encounter(psn, inst, "inpatient", tm, a, b - a))
+    if len(made) < size:
+        for _ in made[1:]:
+            w.pop_encounter()
+        return None
+    w.used[made] = True
+    return made
+
+
+@scheme("cohort_admission", "同时间出入院", rate=0.005, phase="encounter", eligible=stays, last=True)
+def _cohort_admission(w: World, s: int) -> bool:
+    n = MIN_COHORT + int(w.rng.integers(0, 3))
+    made = _cohort(w, s, n)
+    if made is None:
+        return False
+    for e in made:
+        w.label("cohort_admission", e, basis="fund_pay", note=f"同一机构{n}人次同日入院、同日出院")
+    return True
+
+
+@scheme("edge_cohort_admission", "同日期出入院恰4人次(近似)或5人次(刚超)", rate=0.003, phase="encounter",
+        eligible=stays, last=True)
+def _edge_cohort_admission(w: World, s: int) -> bool:
+    near = w.rng.random() < 0.5
+    n = MIN_COHORT - 1 if near else MIN_COHORT
+    made = _cohort(w, s, n)
+    if made is None:
+        return False
+    for e in made:
+        if near:
+            w.label("cohort_admission", e, amount=0, note=f"同一机构{n}人次同日入院、同日出院（不足5人次，不应报）",
+                    kind="near_miss")
+        else:
+            w.label("cohort_admission", e, basis="fund_pay", note=f"同一机构{n}人次同日入院、同日出院（恰5人次）",
+                    kind="boundary")
     return True

@@ -34,3 +34,28 @@ def _check_idle_bed(w: Any, lab: dict[str, Any]) -> None:
 @label_offset("idle_bed")
 def _offset_idle_bed(w: Any, lab: dict[str, Any]) -> int:
     return len(_idle_days(w, w.enc[lab["mdtrt_id"]])) - MAX_IDLE_DAYS
+
+
+MIN_COHORT = 5
+
+
+def _cohort_size(w: Any, e: dict[str, Any]) -> int:
+    def key(x: dict[str, Any]) -> tuple[Any, ...]:
+        return (x["fixmedins_code"], x["adm_time"].date(), x["dscg_time"].date())
+    return sum(1 for x in w.enc.values() if x["visit_type"] == "inpatient" and x["dscg_time"] is not None
+               and key(x) == key(e))
+
+
+@label_check("cohort_admission")
+def _check_cohort(w: Any, lab: dict[str, Any]) -> None:
+    e = w.enc[lab["mdtrt_id"]]
+    assert e["visit_type"] == "inpatient" and lab["line_id"] is None
+    assert (e["dscg_time"].date() - e["adm_time"].date()).days >= 1
+    assert _cohort_size(w, e) >= MIN_COHORT
+    assert lab["amount_fen"] == e["fund_pay_fen"]
+
+
+@label_offset("cohort_admission")
+def _offset_cohort(w: Any, lab: dict[str, Any]) -> int:
+    """Cohort size − 4 (the largest size that does not fire): a near-miss of 4 is 0, 5 is 1."""
+    return _cohort_size(w, w.enc[lab["mdtrt_id"]]) - (MIN_COHORT - 1)
