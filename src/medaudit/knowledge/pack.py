@@ -92,6 +92,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("key_drugs.csv", "kb_key_drug"),
     FileSpec("gender_exceptions.csv", "kb_gender_exception"),
     FileSpec("consumables.csv", "kb_consumable"),
+    FileSpec("diag_genders.csv", "kb_diag_gender"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}
@@ -110,6 +111,7 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb_item_relation", "relation"): RELATIONS,
     ("kb_item_relation", "time_window"): TIME_WINDOWS,
     ("kb_contraindication", "severity"): SEVERITIES,
+    ("kb_diag_gender", "gender"): GENDERS,
 }
 #: columns a pack CSV must fill although the table allows NULL (a national knowledge-point row
 #: built by :mod:`medaudit.knowledge.liangku` does not know them)

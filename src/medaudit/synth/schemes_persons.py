@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 
 from .checker import findings
-from .checks.persons import DR_CODE, STAFF_STATUS, Period
+from .checks.persons import DR_CODE, STAFF_STATUS, Period, diag_sex
 from .kb import Item
-from .population import status_doctors
+from .population import ages_at, status_doctors
 from .schemes import _amt, _as_line, _free, _item_x, _pick, scheme
 from .templates import VT
 from .world import DAY, World, XLine
@@ -107,3 +107,51 @@ def _inject(where: str) -> Callable[[World, int], bool]:
 scheme(VTYPE, "医保支付资格暂停/终止人员开方", rate=0.003, phase="line", eligible=_status_visits)(_inject("inside"))
 scheme(f"edge_{VTYPE}", "暂停期最后一日开方(刚在期内)", rate=0.003, phase="line", eligible=_status_visits)(_inject("last"))
 scheme(f"near_{VTYPE}", "暂停期结束次日开方(近似)", rate=0.003, phase="line", eligible=_status_visits)(_inject("after"))
+
+
+# -- 诊断与性别不符 (冒名就医): the visit of a patient with a sex-specific diagnosis billed to the card of
+# a person of the other sex ----------------------------------------------------------------------
+_SEXED: dict[int, tuple[object, frozenset[tuple[int, int]]]] = {}
+
+
+def _sexed(w: World) -> frozenset[tuple[int, int]]:
+    """(template, diagnosis alternative) pairs with a diagnosis specific to one sex (cached per region)."""
+    hit = _SEXED.get(id(w.templates))
+    if hit is None or hit[0] is not w.templates:
+        pairs = frozenset((t.idx, a) for t in w.templates for a, alt in enumerate(t.diag_alts)
+                          if any(diag_sex(w.kb, c) for c in alt))
+        hit = _SEXED[id(w.templates)] = (w.templates, pairs)
+    return hit[1]
+
+
+def _outpatient(w: World) -> np.ndarray:
+    """Outpatient visits: only the few whose diagnoses are specific to the patient's sex can carry the
+    injection (the rate is a fraction of all outpatient visits, so small regions still get some)."""
+    return _free(w, ("outpatient",))
+
+
+@scheme("diagnosis_gender", "诊断与患者性别不符（冒名就医）", rate=0.002, phase="line", eligible=_outpatient)
+def _diagnosis_gender(w: World, e: int) -> bool:
+    """Move the visit to a card holder of the other sex, of an age the visit's template fits, local,
+    alive and with no other encounter that day; the checker must then find only diagnosis_gender."""
+    if (int(w.enc["tmpl"][e]), int(w.enc["alt"][e])) not in _sexed(w):
+        return False
+    own, day = int(w.enc["psn"][e]), int(w.enc["day"][e])
+    t = w.templates[int(w.enc["tmpl"][e])]
+    p = w.pat
+    age = ages_at(p.brdy, np.full(len(p.brdy), day))
+    ok = np.flatnonzero((p.gend != p.gend[own]) & ~p.remote & ((p.die == 0) | (p.die > day))
+                        & (age >= t.age_lo) & (age < t.age_hi))
+    for holder in _pick(w, ok.tolist(), 4):
+        if w.busy(holder, day, day):
+            continue
+        w.enc["psn"][e] = holder
+        w._by_psn = None
+        if findings(w.kb, w.ctx(e), w.lines_of(e)) == {("diagnosis_gender", -1)}:
+            w.used[e] = True
+            sex = "男" if int(p.gend[holder]) == 1 else "女"
+            w.label("diagnosis_gender", e, basis="fund_pay", note=f"{sex}性参保人的医保凭证用于异性患者就诊（性别特异诊断）")
+            return True
+        w.enc["psn"][e] = own
+        w._by_psn = None
+    return False

@@ -9,6 +9,7 @@ lines they add); :func:`staff_periods` is the one reading of the staff master da
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,5 +54,37 @@ def suspended_staff(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[
     return out
 
 
-checker.LOCAL_CHECKS.append(suspended_staff)
+_DIAG_GENDER: weakref.WeakKeyDictionary[KB, list[tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def diag_gender_rows(kb: KB) -> list[tuple[str, str]]:
+    """(ICD-10 prefix, sex) of kb_diag_gender, longest prefix first (cached per knowledge base)."""
+    rows = _DIAG_GENDER.get(kb)
+    if rows is None:
+        t = kb.tables.get("kb_diag_gender")
+        rows = sorted(((str(r["icd_prefix"]), str(r["gender"])) for r in ([] if t is None else t.to_pylist())),
+                      key=lambda x: (-len(x[0]), x[0]))
+        _DIAG_GENDER[kb] = rows
+    return rows
+
+
+def diag_sex(kb: KB, code: str) -> str | None:
+    """The only sex a diagnosis code fits (its longest kb_diag_gender prefix), or None."""
+    return next((g for p, g in diag_gender_rows(kb) if code.startswith(p)), None)
+
+
+def diagnosis_gender(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """An encounter (seq -1) with a diagnosis specific to the other sex than the card holder's, unless
+    a kb_gender_exception prefix starts the code."""
+    if ctx.gend not in ("1", "2"):
+        return set()
+    for code in ctx.diags:
+        sex = diag_sex(kb, code)
+        if sex in ("1", "2") and sex != ctx.gend and not kb.gender_exempt(code):
+            return {("diagnosis_gender", -1)}
+    return set()
+
+
+checker.LOCAL_CHECKS.extend([suspended_staff, diagnosis_gender])
 checker.SCOPE["suspended_staff"] = None
+checker.SCOPE["diagnosis_gender"] = None
