@@ -108,8 +108,9 @@ def test_diagnoses_are_real_and_fit_the_patient(region: SynthResult) -> None:
     pat = {p["psn_no"]: p for p in region.tables["patients"].to_pylist()}
     rows = region.tables["diagnoses"].to_pylist()
     assert len(rows) > 100
-    # 冒名就医 injections bill a visit to the card of a person of the other sex, on purpose
-    impostor = {r["mdtrt_id"] for r in region.labels.to_pylist() if r["violation_type"] == "diagnosis_gender"}
+    # 冒名就医 injections bill a visit to the card of a person of the other sex or age, on purpose
+    impostor = {r["mdtrt_id"] for r in region.labels.to_pylist()
+                if r["violation_type"] in ("diagnosis_gender", "diagnosis_age")}
     for d in rows:
         code = d["diag_code"]
         assert code in dx, code

@@ -93,6 +93,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("gender_exceptions.csv", "kb_gender_exception"),
     FileSpec("consumables.csv", "kb_consumable"),
     FileSpec("diag_genders.csv", "kb_diag_gender"),
+    FileSpec("diag_ages.csv", "kb_diag_age"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}

@@ -1,4 +1,5 @@
-"""Knowledge the person-level rules read: ICD-10 diagnoses specific to one sex (诊断与性别不符).
+"""Knowledge the person-level rules read: ICD-10 diagnoses specific to one sex (诊断与性别不符) or to
+an age range (诊断与年龄不符).
 
 ``kb_diag_gender`` rows match a diagnosis code by prefix (longest prefix wins) and give the only sex
 the diagnosis can belong to. The national starter rows below are illustrative: blocks of ICD-10
@@ -43,4 +44,27 @@ def national_diag_gender_rows() -> list[dict[str, str]]:
     for first, last, sex, name in _BLOCKS:
         for code in _categories(first, last):
             rows.append({"icd_prefix": code, "gender": sex, "name": name, "note": "示例性"})
+    return rows
+
+
+KB_DIAG_AGE = Table("kb_diag_age", "诊断限定年龄", "ICD-10 diagnoses specific to an age range",
+    (C("icd_prefix", "str", "诊断编码前缀", "ICD-10 prefix (longest prefix wins)", True),
+     C("age_min", "int", "最小年龄(含)", "minimum age in completed years, inclusive", False),
+     C("age_max", "int", "最大年龄(不含)", "maximum age in completed years, exclusive", False),
+     C("name", "str", "诊断类目名称", "name of the block or category", True),
+     C("note", "str", "说明", "note", False)), key=("icd_prefix",))
+
+
+def national_diag_age_rows() -> list[dict[str, str]]:
+    """The illustrative national rows of diag_ages.csv: perinatal conditions (P00–P96) and the liveborn
+    infant (Z38) only under one year; pregnancy, childbirth and its care (O, Z32–Z37, Z39) only from
+    12 to 55 years — the shape of the age edits of ICD-10 code editors (newborn / maternity ages)."""
+    rows = [{"icd_prefix": c, "age_min": "", "age_max": "1", "name": "起源于围生期的某些情况（P00–P96）",
+             "note": "示例性"} for c in _categories("P00", "P96")]
+    rows.append({"icd_prefix": "Z38", "age_min": "", "age_max": "1", "name": "按出生地分类的活产婴儿", "note": "示例性"})
+    rows.append({"icd_prefix": "O", "age_min": "12", "age_max": "56", "name": "妊娠、分娩和产褥期（O00–O9A）",
+                 "note": "示例性"})
+    for c in [*_categories("Z32", "Z37"), "Z39"]:
+        rows.append({"icd_prefix": c, "age_min": "12", "age_max": "56", "name": "与妊娠、分娩有关的保健服务",
+                     "note": "示例性"})
     return rows

@@ -48,3 +48,24 @@ def _diagnosis_gender(w: Any, lab: dict[str, Any]) -> None:
     assert any((g := sex(c)) is not None and g != gend and not any(c.startswith(x) for x in exempt)
                for c in w.diag[e["mdtrt_id"]])
     assert lab["amount_fen"] == e["fund_pay_fen"]
+
+
+@label_check("diagnosis_age")
+def _diagnosis_age(w: Any, lab: dict[str, Any]) -> None:
+    from medaudit.knowledge import default_knowledge
+
+    rows = default_knowledge().tables["kb_diag_age"].to_pylist()
+    e = w.enc[lab["mdtrt_id"]]
+    brdy, day = w.pat[e["psn_no"]]["brdy"], e["adm_time"].date()
+    age = day.year - brdy.year - ((day.month, day.day) < (brdy.month, brdy.day))
+    assert lab["line_id"] is None
+
+    def outside(code: str) -> bool:
+        hits = [r for r in rows if code.startswith(r["icd_prefix"])]
+        if not hits:
+            return False
+        r = max(hits, key=lambda r: len(r["icd_prefix"]))
+        return (r["age_min"] is not None and age < r["age_min"]) or (r["age_max"] is not None and age >= r["age_max"])
+
+    assert any(outside(c) for c in w.diag[e["mdtrt_id"]])
+    assert lab["amount_fen"] == e["fund_pay_fen"]
