@@ -65,7 +65,9 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
     check("kb_contraindication", ("prefix_a", "prefix_b"), "prefix_b", drugs, "药品目录")
     check("kb_chronic_drug", ("dise_no", "drug_prefix"), "drug_prefix", drugs, "药品目录")
     check("kb_key_drug", ("code_prefix",), "code_prefix", drugs, "药品目录")
-    check("kb_gender_exception", ("code_prefix",), "code_prefix", (drugs, items), "药品或诊疗项目目录")
+    # an exception may also exempt diagnoses (diagnosis_gender): a prefix related to a kb_diag_gender row
+    diags = PrefixIndex(kb.tables["kb_diag_gender"].column("icd_prefix").to_pylist())
+    check("kb_gender_exception", ("code_prefix",), "code_prefix", (drugs, items, diags), "药品、诊疗项目或诊断限定性别目录")
 
     names: dict[str, str] = {}
     for row in kb.tables["kb_chronic_drug"].to_pylist():

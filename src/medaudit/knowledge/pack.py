@@ -95,6 +95,8 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("item_levels.csv", "kb_item_level"),
     FileSpec("consumable_limits.csv", "kb_consumable_limit"),
     FileSpec("surgeries.csv", "kb_surgery"),
+    FileSpec("diag_genders.csv", "kb_diag_gender"),
+    FileSpec("diag_ages.csv", "kb_diag_age"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}
@@ -113,6 +115,7 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb_item_relation", "relation"): RELATIONS,
     ("kb_item_relation", "time_window"): TIME_WINDOWS,
     ("kb_contraindication", "severity"): SEVERITIES,
+    ("kb_diag_gender", "gender"): GENDERS,
 }
 #: columns a pack CSV must fill although the table allows NULL (a national knowledge-point row
 #: built by :mod:`medaudit.knowledge.liangku` does not know them)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 
 from .checker import findings
-from .checks.persons import DR_CODE, STAFF_STATUS, Period
+from .checks.persons import DR_CODE, STAFF_STATUS, Period, age_conflict, diag_age_bounds, diag_sex
 from .kb import Item
-from .population import status_doctors
+from .population import ages_at, status_doctors
 from .schemes import _amt, _as_line, _free, _item_x, _pick, scheme
 from .templates import VT
 from .world import DAY, World, XLine
@@ -107,3 +107,91 @@ def _inject(where: str) -> Callable[[World, int], bool]:
 scheme(VTYPE, "医保支付资格暂停/终止人员开方", rate=0.003, phase="line", eligible=_status_visits)(_inject("inside"))
 scheme(f"edge_{VTYPE}", "暂停期最后一日开方(刚在期内)", rate=0.003, phase="line", eligible=_status_visits)(_inject("last"))
 scheme(f"near_{VTYPE}", "暂停期结束次日开方(近似)", rate=0.003, phase="line", eligible=_status_visits)(_inject("after"))
+
+
+# -- 诊断与性别不符 (冒名就医): the visit of a patient with a sex-specific diagnosis billed to the card of
+# a person of the other sex ----------------------------------------------------------------------
+_CACHE: dict[tuple[str, int], tuple[object, frozenset[tuple[int, int]]]] = {}
+
+
+def _pairs(w: World, what: str) -> frozenset[tuple[int, int]]:
+    """(template, diagnosis alternative) pairs with a diagnosis specific to one sex (``sex``) or to an
+    age range (``age``), cached per region."""
+    key = (what, id(w.templates))
+    hit = _CACHE.get(key)
+    if hit is None or hit[0] is not w.templates:
+        test = (lambda c: diag_sex(w.kb, c) is not None) if what == "sex" else (lambda c: diag_age_bounds(w.kb, c) is not None)
+        pairs = frozenset((t.idx, a) for t in w.templates for a, alt in enumerate(t.diag_alts) if any(map(test, alt)))
+        hit = _CACHE[key] = (w.templates, pairs)
+    return hit[1]
+
+
+def _outpatient(w: World) -> np.ndarray:
+    """Outpatient visits: only the few whose diagnoses are specific to a sex or an age range can carry
+    the injection (the rate is a fraction of all outpatient visits, so small regions still get some)."""
+    return _free(w, ("outpatient",))
+
+
+def _move(w: World, e: int, holders: np.ndarray, vtype: str, note: str) -> bool:
+    """Bill visit ``e`` to the card of one of ``holders`` (local, alive, no other encounter that day):
+    commit when the visit then shows exactly the ``vtype`` finding — the encounter-local checker for
+    diagnosis_gender, the checker's age statement (and no local finding) for diagnosis_age."""
+    own, day = int(w.enc["psn"][e]), int(w.enc["day"][e])
+    d0, d1 = w.span(e)
+    # a stay keeps the scheduler's distance to the holder's other encounters (no concurrent stay, no
+    # readmission, no visit inside it); a visit only needs a free day
+    margin = 31 if int(w.enc["vt"][e]) == VT["inpatient"] else 0
+    p = w.pat
+    ok = holders & ~p.remote & ((p.die == 0) | (p.die > d1 + margin))
+    for holder in _pick(w, np.flatnonzero(ok).tolist(), 12):
+        if holder == own or w.busy(holder, d0 - margin, d1 + margin):
+            continue
+        w.enc["psn"][e] = holder
+        w._by_psn = None
+        ctx = w.ctx(e)
+        local = findings(w.kb, ctx, w.lines_of(e))
+        fits = local == {(vtype, -1)} if vtype == "diagnosis_gender" else not local and age_conflict(w.kb, ctx, day)
+        if fits:
+            w.used[e] = True
+            w.label(vtype, e, basis="fund_pay", note=note)
+            return True
+        w.enc["psn"][e] = own
+        w._by_psn = None
+    return False
+
+
+@scheme("diagnosis_gender", "诊断与患者性别不符（冒名就医）", rate=0.002, phase="line", eligible=_outpatient)
+def _diagnosis_gender(w: World, e: int) -> bool:
+    """The visit of a patient with a diagnosis specific to his or her sex, billed to the card of a
+    person of the other sex of an age the visit's template fits (冒名就医)."""
+    if (int(w.enc["tmpl"][e]), int(w.enc["alt"][e])) not in _pairs(w, "sex"):
+        return False
+    own, day = int(w.enc["psn"][e]), int(w.enc["day"][e])
+    t = w.templates[int(w.enc["tmpl"][e])]
+    p = w.pat
+    age = ages_at(p.brdy, np.full(len(p.brdy), day))
+    other = (p.gend != p.gend[own]) & (age >= t.age_lo) & (age < t.age_hi)
+    return _move(w, e, other, "diagnosis_gender", "医保凭证持有人与就诊患者性别不符（性别特异诊断，冒名就医）")
+
+
+def _visits_and_stays(w: World) -> np.ndarray:
+    """Outpatient visits and stays (age-specific diagnoses are mostly inpatient: 分娩, 新生儿黄疸)."""
+    return _free(w, ("outpatient", "inpatient"))
+
+
+@scheme("diagnosis_age", "诊断与患者年龄不符（冒名就医）", rate=0.002, phase="line", eligible=_visits_and_stays)
+def _diagnosis_age(w: World, e: int) -> bool:
+    """The visit or stay of a patient with an age-specific diagnosis (妊娠监督, 分娩, 新生儿黄疸), billed
+    to the card of a person of the same sex whose age is outside the diagnosis's range."""
+    if (int(w.enc["tmpl"][e]), int(w.enc["alt"][e])) not in _pairs(w, "age"):
+        return False
+    own, day = int(w.enc["psn"][e]), int(w.enc["day"][e])
+    p = w.pat
+    age = ages_at(p.brdy, np.full(len(p.brdy), day))
+    bounds = [b for c in w.ctx(e).diags if (b := diag_age_bounds(w.kb, c)) is not None]
+    outside = np.zeros(len(age), dtype=bool)
+    for lo, hi in bounds:
+        outside |= (age < lo) if lo is not None else False
+        outside |= (age >= hi) if hi is not None else False
+    return _move(w, e, (p.gend == p.gend[own]) & outside, "diagnosis_age",
+                 "医保凭证持有人年龄与就诊诊断不符（年龄特异诊断，冒名就医）")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from medaudit.knowledge.packs import national_data as D
+from medaudit.knowledge.tables_persons import national_diag_age_rows, national_diag_gender_rows
 
 OUT = Path(__file__).resolve().parent / "national"
 
@@ -370,6 +371,10 @@ def main() -> None:
     _write("chronic_drugs.csv", chronic, ["dise_no", "dise_name", "drug_prefix", *meta])
     _write("key_drugs.csv", key_drugs, ["code_prefix", "name", "reason", *meta])
     _write("gender_exceptions.csv", gex, ["code_prefix", "note", *meta])
+    dgen = [{**r, "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""} for r in national_diag_gender_rows()]
+    _write("diag_genders.csv", dgen, ["icd_prefix", "gender", "name", "note", *meta])
+    dage = [{**r, "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""} for r in national_diag_age_rows()]
+    _write("diag_ages.csv", dage, ["icd_prefix", "age_min", "age_max", "name", "note", *meta])
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
     print(f"drugs {len(drugs)}, items {len(items)}, relations {len(relations)}, contraindications {len(contra)}, "
           f"chronic {len(chronic)} ({len({c['dise_no'] for c in chronic})} diseases), key drugs {len(key_drugs)}, "
