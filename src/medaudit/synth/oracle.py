@@ -66,7 +66,7 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
             dscg = adm
         ctx = Ctx(str(e["visit_type"]), int(inst.get("medins_lv") or 0), str(p.get("gend") or ""),
                   brdy.toordinal() if brdy is not None else 1, diags[e["mdtrt_id"]], e.get("dept_code"),
-                  e.get("dise_no"))
+                  e.get("dise_no"), attrs={"insutype": e.get("insutype"), "med_type": e.get("med_type")})
         setl = e["setl_time"].date().toordinal() if e.get("setl_time") is not None else adm
         visits.append(Visit(str(e["mdtrt_id"]), str(e["psn_no"]), ctx, by_enc[e["mdtrt_id"]],
                             str(e["fixmedins_code"]), adm, dscg, setl,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from medaudit.knowledge.packs import national_data as D
+from medaudit.knowledge.packs import national_policy as P
 
 OUT = Path(__file__).resolve().parent / "national"
 
@@ -163,7 +164,7 @@ def _restriction(f: dict[str, str], visit: list[str]) -> str:
 def build_drugs(codes: Codes) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
-    for section, text in (("西药", D.WESTERN), ("中成药", D.PATENT)):
+    for section, text in (("西药", D.WESTERN + P.WESTERN), ("中成药", D.PATENT)):
         for raw in text.strip().splitlines():
             line = raw.split("#", 1)[0].strip()
             if not line:
@@ -217,14 +218,14 @@ def build_drugs(codes: Codes) -> list[dict[str, str]]:
                 "begndate": D.BEGNDATE,
                 "enddate": "",
             })
-    return rows
+    return rows + P.herb_drugs(D.VER, D.BEGNDATE)
 
 
 def build_items() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for raw in D.ITEMS.strip().splitlines():
+    for raw in (D.ITEMS + P.ITEMS).strip().splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -363,6 +364,8 @@ def main() -> None:
     _write("chronic_drugs.csv", chronic, ["dise_no", "dise_name", "drug_prefix", *meta])
     _write("key_drugs.csv", key_drugs, ["code_prefix", "name", "reason", *meta])
     _write("gender_exceptions.csv", gex, ["code_prefix", "note", *meta])
+    for name, (header, rows) in P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE).items():
+        _write(name, rows, header)
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
     print(f"drugs {len(drugs)}, items {len(items)}, relations {len(relations)}, contraindications {len(contra)}, "
           f"chronic {len(chronic)} ({len({c['dise_no'] for c in chronic})} diseases), key drugs {len(key_drugs)}, "
