@@ -44,6 +44,8 @@ def test_code_shapes(kb: KnowledgeBase) -> None:
         if r["category"] == "西药":
             assert re.fullmatch(r"X[A-Z]\d{2}[A-Z]{2}[A-Z]\d{3}[A-Z]\d", r["code_prefix"]), r
             assert r["drug_class"] and len(r["drug_class"]) == 4
+        elif r["category"] == "中药饮片":  # T + 功效分类 (4 digits) + serial (5 digits)
+            assert re.fullmatch(r"T\d{9}", r["code_prefix"]), r
         else:
             assert re.fullmatch(r"Z[A-Z]\d{2}[A-Z]{2}[A-Z]\d{4}", r["code_prefix"]), r
         assert r["chrgitm_lv"] in ("甲", "乙", "丙") and r["ref_price_fen"] and r["ref_price_fen"] > 0
@@ -77,6 +79,10 @@ def test_internal_consistency(kb: KnowledgeBase) -> None:
     assert {r["code_prefix"] for r in kb.rows("kb_gender_exception")} <= drugs | items
     assert {r["code_prefix"] for r in kb.rows("kb_drug_indication")} <= drugs
     assert {r["code_prefix"] for r in kb.rows("kb_item_dept")} <= items
+    assert {r["code_prefix"] for r in kb.rows("kb_item_insurance")} <= items
+    assert {r["code_prefix"] for r in kb.rows("kb_herb_policy")} <= {
+        r["code_prefix"] for r in kb.rows("kb_drug") if r["category"] == "中药饮片"}
+    assert {r["code_prefix"] for r in kb.rows("kb_course_limit")} <= drugs | items
     # a drug whose ingredient recurs must be distinguishable by prefix for 重复用药
     assert len({r["code_prefix"] for r in kb.rows("kb_drug")}) == kb.counts()["kb_drug"]
 

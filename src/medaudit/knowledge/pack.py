@@ -23,6 +23,7 @@ import yaml
 
 from medaudit.knowledge.errors import KnowledgeError, Problem
 from medaudit.knowledge.tables import KB_TABLES
+from medaudit.knowledge.tables_policy import HERB_RULES
 from medaudit.schema.arrow import arrow_schema
 from medaudit.schema.codes import CHRGITM_TYPE_ZH, VISIT_TYPE_ZH
 from medaudit.schema.columns import Column
@@ -97,6 +98,9 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("surgeries.csv", "kb_surgery"),
     FileSpec("diag_genders.csv", "kb_diag_gender"),
     FileSpec("diag_ages.csv", "kb_diag_age"),
+    FileSpec("item_insurance.csv", "kb_item_insurance"),
+    FileSpec("herb_policy.csv", "kb_herb_policy"),
+    FileSpec("course_limits.csv", "kb_course_limit"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}
@@ -116,6 +120,8 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb_item_relation", "time_window"): TIME_WINDOWS,
     ("kb_contraindication", "severity"): SEVERITIES,
     ("kb_diag_gender", "gender"): GENDERS,
+    ("kb_item_insurance", "insurance_only"): INSURANCE_ONLY,
+    ("kb_herb_policy", "pay_rule"): HERB_RULES,
 }
 #: columns a pack CSV must fill although the table allows NULL (a national knowledge-point row
 #: built by :mod:`medaudit.knowledge.liangku` does not know them)

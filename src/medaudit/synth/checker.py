@@ -326,7 +326,7 @@ class Visit:
 
 
 #: rules whose statement spans encounters: the region check recomputes them over all lines
-CROSS_ENCOUNTER = ("drug_second_line", "duplicate_trace_code")
+CROSS_ENCOUNTER: tuple[str, ...] = ("drug_second_line", "duplicate_trace_code")
 
 
 def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str, int]]:

@@ -61,6 +61,8 @@ class Item:
     depts: list[str] = field(default_factory=list)
     indications: list[str] = field(default_factory=list)
     code: str = ""
+    #: 限工伤/限生育 (kb_item_insurance)
+    insurance_only: str | None = None
 
     def cap(self, level: int) -> int | None:
         return self.caps[max(level, 1) - 1]
@@ -127,6 +129,14 @@ class KB:
                 max_per_day=_opt_int(r.get("max_per_day")), max_per_encounter=_opt_int(r.get("max_per_encounter")),
                 gender=r.get("gender"), age_min=_opt_int(r.get("age_min")), age_max=_opt_int(r.get("age_max")),
                 depts=idept.get(p, []), indications=iind.get(p, [])))
+        for r in _rows(tables, "kb_item_insurance"):
+            for it in self.items:
+                if it.prefix == r["code_prefix"]:
+                    it.insurance_only = r["insurance_only"]
+        #: payment-policy knowledge by exact catalogue prefix: 饮片 pay rule, (course days, gap days)
+        self.herb_rule: dict[str, str] = {r["code_prefix"]: r["pay_rule"] for r in _rows(tables, "kb_herb_policy")}
+        self.course: dict[str, tuple[int, int | None]] = {
+            r["code_prefix"]: (int(r["course_days"]), _opt_int(r.get("gap_days"))) for r in _rows(tables, "kb_course_limit")}
         self.relations = [Relation(r["code_a"], r["code_b"], r["relation"], r["time_window"])
                           for r in _rows(tables, "kb_item_relation")]
         self.panels: dict[str, list[str]] = {}

@@ -78,7 +78,7 @@ def visits_of(kb: KB, claims: dict[str, pa.Table]) -> tuple[list[Visit], dict[in
             dscg = adm
         ctx = Ctx(str(e["visit_type"]), int(inst.get("medins_lv") or 0), str(p.get("gend") or ""),
                   brdy.toordinal() if brdy is not None else 1, diags[e["mdtrt_id"]], e.get("dept_code"),
-                  e.get("dise_no"))
+                  e.get("dise_no"), attrs={"insutype": e.get("insutype"), "med_type": e.get("med_type")})
         # card_two_places: where and when (to the second) the encounter was settled
         ctx.attrs["medins_admdvs"] = e.get("medins_admdvs")
         ctx.attrs["setl_t"] = _seconds(e["setl_time"]) if e.get("setl_time") is not None else None

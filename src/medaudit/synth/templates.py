@@ -172,6 +172,9 @@ class TemplateBuilder:
                  ages: tuple[int, int] = (0, 200), allow_second: bool = False) -> bool:
         if d.insurance_only or d.lv == "丙" or (d.second_line and not allow_second):
             return False
+        # 限支付疗程 counts across visits, 饮片 pay rules need the whole prescription: their schemes only
+        if d.prefix in self.kb.course or d.category == "中药饮片":
+            return False
         if (d.age_min is not None and d.age_min >= ages[1]) or (d.age_max is not None and d.age_max <= ages[0]):
             return False
         if d.visits and vt not in d.visits:
@@ -187,6 +190,8 @@ class TemplateBuilder:
         return d.code != ""
 
     def _item_ok(self, it: Item, gender: str | None, diags: list[str], dept: str) -> bool:
+        if it.insurance_only:  # 限工伤/限生育: no synthetic encounter is of those insurances
+            return False
         if it.gender and it.gender != gender:
             return False
         if it.indications and not (diags and any(diags[0].startswith(p) for p in it.indications)):

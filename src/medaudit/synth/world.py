@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from medaudit.schema.codes import VISIT_MED_TYPE
+
 from .checker import Ctx, Line, Visit
 from .edits import AddRow, Edit
 from .kb import KB, Drug, Item
@@ -275,9 +277,11 @@ class World:
     def ctx(self, e: int) -> Ctx:
         t = self.templates[int(self.enc["tmpl"][e])]
         psn = int(self.enc["psn"][e])
-        return Ctx(VISIT_TYPES[int(self.enc["vt"][e])], int(self.inst.level[int(self.enc["inst"][e])]),
+        vt = VISIT_TYPES[int(self.enc["vt"][e])]
+        return Ctx(vt, int(self.inst.level[int(self.enc["inst"][e])]),
                    str(int(self.pat.gend[psn])), int(self.pat.brdy[psn]), list(t.diag_alts[int(self.enc["alt"][e])]),
-                   t.dept, t.dise_no)
+                   t.dept, t.dise_no,
+                   attrs={"insutype": str(int(self.pat.insutype[psn])), "med_type": VISIT_MED_TYPE[vt]})
 
     def trace(self, code: int, serial: int) -> str:
         prod = 8_000_000 + (code * 7907) % 1_000_000

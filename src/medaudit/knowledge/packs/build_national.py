@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from medaudit.knowledge.packs import national_data as D
+from medaudit.knowledge.packs import national_policy as P
 from medaudit.knowledge.tables_persons import national_diag_age_rows, national_diag_gender_rows
 
 OUT = Path(__file__).resolve().parent / "national"
@@ -164,7 +165,7 @@ def _restriction(f: dict[str, str], visit: list[str]) -> str:
 def build_drugs(codes: Codes) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
-    for section, text in (("西药", D.WESTERN), ("中成药", D.PATENT)):
+    for section, text in (("西药", D.WESTERN + P.WESTERN), ("中成药", D.PATENT)):
         for raw in text.strip().splitlines():
             line = raw.split("#", 1)[0].strip()
             if not line:
@@ -218,14 +219,14 @@ def build_drugs(codes: Codes) -> list[dict[str, str]]:
                 "begndate": D.BEGNDATE,
                 "enddate": "",
             })
-    return rows
+    return rows + P.herb_drugs(D.VER, D.BEGNDATE)
 
 
 def build_items() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for raw in D.ITEMS.strip().splitlines():
+    for raw in (D.ITEMS + P.ITEMS).strip().splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -375,6 +376,8 @@ def main() -> None:
     _write("diag_genders.csv", dgen, ["icd_prefix", "gender", "name", "note", *meta])
     dage = [{**r, "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""} for r in national_diag_age_rows()]
     _write("diag_ages.csv", dage, ["icd_prefix", "age_min", "age_max", "name", "note", *meta])
+    for name, (header, rows) in P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE).items():
+        _write(name, rows, header)
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
     print(f"drugs {len(drugs)}, items {len(items)}, relations {len(relations)}, contraindications {len(contra)}, "
           f"chronic {len(chronic)} ({len({c['dise_no'] for c in chronic})} diseases), key drugs {len(key_drugs)}, "
