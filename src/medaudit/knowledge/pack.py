@@ -92,6 +92,9 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("key_drugs.csv", "kb_key_drug"),
     FileSpec("gender_exceptions.csv", "kb_gender_exception"),
     FileSpec("consumables.csv", "kb_consumable"),
+    FileSpec("item_cycles.csv", "kb_item_cycle"),
+    FileSpec("item_charge_limits.csv", "kb_item_charge_limit"),
+    FileSpec("item_panels.csv", "kb_item_panel"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}

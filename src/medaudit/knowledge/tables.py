@@ -14,6 +14,7 @@ Pinned semantics:
 
 from __future__ import annotations
 
+from medaudit.knowledge.tables_charging import CHARGING_TABLES
 from medaudit.schema.columns import Column as C
 from medaudit.schema.columns import Table
 
@@ -146,5 +147,5 @@ KB_TABLES: dict[str, Table] = {
     t.name: t
     for t in (KB_DRUG, KB_DRUG_INDICATION, KB_DRUG_VISIT, KB_ITEM, KB_ITEM_DEPT, KB_ITEM_INDICATION,
               KB_ITEM_RELATION, KB_CONTRAINDICATION, KB_CHRONIC_DRUG, KB_KEY_DRUG, KB_GENDER_EXCEPTION,
-              KB_CONSUMABLE, KB_DIAGNOSIS, KB_PROCEDURE)
+              KB_CONSUMABLE, KB_DIAGNOSIS, KB_PROCEDURE, *CHARGING_TABLES)
 }

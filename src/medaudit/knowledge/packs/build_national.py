@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from medaudit.knowledge.packs import charging_data
 from medaudit.knowledge.packs import national_data as D
 
 OUT = Path(__file__).resolve().parent / "national"
@@ -363,10 +364,11 @@ def main() -> None:
     _write("chronic_drugs.csv", chronic, ["dise_no", "dise_name", "drug_prefix", *meta])
     _write("key_drugs.csv", key_drugs, ["code_prefix", "name", "reason", *meta])
     _write("gender_exceptions.csv", gex, ["code_prefix", "note", *meta])
+    charging = charging_data.build(item_by_name, _write)
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
     print(f"drugs {len(drugs)}, items {len(items)}, relations {len(relations)}, contraindications {len(contra)}, "
           f"chronic {len(chronic)} ({len({c['dise_no'] for c in chronic})} diseases), key drugs {len(key_drugs)}, "
-          f"gender exceptions {len(gex)}")
+          f"gender exceptions {len(gex)}; {charging}")
 
 
 if __name__ == "__main__":
