@@ -1,4 +1,4 @@
-"""Injection schemes of the charging-rule family: 周期超频次 (B2), with its near miss.
+"""Injection schemes of the charging-rule family: 周期超频次 (B2), 超单次计价数量 (B4), with near misses.
 
 The items with a cycle limit are kept out of clean templates (``CLEAN_ITEM_EXCLUSIONS``): visits are
 scheduled on random days, so a clean template could not know a patient's other visits. The schemes
@@ -7,11 +7,12 @@ then bill them on purpose, after checking the patient's whole history of that it
 
 from __future__ import annotations
 
-from medaudit.synth.checks.charging import cycle_limits
+from medaudit.synth.boundary import _edge, _near, visits_out
+from medaudit.synth.checks.charging import charge_limits, cycle_limits
 from medaudit.synth.kb import KB, Item
 from medaudit.synth.schemes import _item_x, _new_time, _pick, _try, clinical, scheme
 from medaudit.synth.templates import CLEAN_ITEM_EXCLUSIONS, VT
-from medaudit.synth.world import DAY, World
+from medaudit.synth.world import DAY, World, XLine
 
 
 def _has_cycle(kb: KB, it: Item) -> bool:
@@ -101,3 +102,32 @@ def _item_cycle_freq(w: World, e: int) -> bool:
 @scheme("near_item_cycle_freq", "恰在周期外不超频次(近似)", rate=0.002, phase="line", eligible=clinical)
 def _near_item_cycle_freq(w: World, e: int) -> bool:
     return _inject_cycle(w, e, near=True)
+
+
+def _units_line(w: World, e: int, off: int) -> tuple[XLine, int, str] | None:
+    """A line of an item with a per-charge limit M at M + ``off`` units (amount: the excess × price)."""
+    lim = charge_limits(w.kb)
+    pool = [it for it in w.kb.items if it.prefix in lim]
+    if not pool:
+        return None
+    it = _pick(w, pool, 1)[0]
+    m = lim[it.prefix]
+    if m + off < 1:
+        return None
+    x = _item_x(w, e, it, _new_time(w, e), m + off)
+    return x, max(off, 0) * x.pric, f"{it.name}单次计价{m + off}{it.unit}，限{m}{it.unit}（{off:+d}）"
+
+
+@scheme("item_over_units", "超单次计价数量", rate=0.002, phase="line", eligible=clinical)
+def _item_over_units(w: World, e: int) -> bool:
+    for _ in range(3):
+        got = _units_line(w, e, 1 + int(w.rng.integers(0, 3)))
+        if got is not None and _try(w, e, [got[0]], [("item_over_units", 0)], [got[1]], got[2]):
+            return True
+    return False
+
+
+scheme("near_item_over_units", "单次计价数量恰为上限(近似)", rate=0.002, phase="line",
+       eligible=visits_out)(_near("item_over_units", _units_line))
+scheme("edge_item_over_units", "单次计价数量刚超上限", rate=0.002, phase="line",
+       eligible=visits_out)(_edge("item_over_units", _units_line))

@@ -1,4 +1,4 @@
-"""Independent label checks of the charging-rule family: 周期超频次 (B2).
+"""Independent label checks of the charging-rule family: 周期超频次 (B2), 超单次计价数量 (B4).
 
 Read from the generated tables and the knowledge rows directly (plain Python over rows).
 """
@@ -56,3 +56,29 @@ def _offset_cycle(w: Any, lab: dict[str, Any]) -> int:
     row = _cycle_row(w, ln)
     assert row is not None
     return (_window(w, ln, int(row["period_days"])) - int(row["max_units"]) * 1000) // 1000
+
+
+def _charge_row(w: Any, ln: dict[str, Any]) -> dict[str, Any] | None:
+    it = w.item(ln)
+    if it is None:
+        return None
+    rows = default_knowledge().tables["kb_item_charge_limit"].to_pylist()
+    return next((r for r in rows if r["code_prefix"] == it["code_prefix"]), None)
+
+
+@label_check("item_over_units")
+def _check_units(w: Any, lab: dict[str, Any]) -> None:
+    ln = w.lines[lab["line_id"]]
+    assert ln["mdtrt_id"] == lab["mdtrt_id"] and not ln["selfpay_flag"]
+    row = _charge_row(w, ln)
+    assert row is not None and ln["cnt_milli"] > int(row["max_units"]) * 1000
+    assert lab["amount_fen"] == (ln["cnt_milli"] - int(row["max_units"]) * 1000) * ln["pric_fen"] // 1000
+
+
+@label_offset("item_over_units")
+def _offset_units(w: Any, lab: dict[str, Any]) -> int:
+    """The line's units minus the per-charge limit."""
+    ln = w.lines[lab["line_id"]]
+    row = _charge_row(w, ln)
+    assert row is not None
+    return (int(ln["cnt_milli"]) - int(row["max_units"]) * 1000) // 1000

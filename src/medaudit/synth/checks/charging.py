@@ -1,4 +1,5 @@
-"""The checker's statement of the charging-rule family (docs/rule-semantics.md): 周期超频次 (B2).
+"""The checker's statement of the charging-rule family (docs/rule-semantics.md): 周期超频次 (B2),
+超单次计价数量 (B4).
 
 Stated from the knowledge tables directly (``KB.tables``), in plain Python, independently of the SQL.
 """
@@ -8,10 +9,20 @@ from __future__ import annotations
 from weakref import WeakKeyDictionary
 
 from medaudit.synth import checker
-from medaudit.synth.checker import Line, Params, Visit
+from medaudit.synth.checker import Ctx, Line, Params, Visit
 from medaudit.synth.kb import KB
 
 _CYCLES: WeakKeyDictionary[KB, dict[str, tuple[int, int]]] = WeakKeyDictionary()
+_CHARGE: WeakKeyDictionary[KB, dict[str, int]] = WeakKeyDictionary()
+
+
+def charge_limits(kb: KB) -> dict[str, int]:
+    """item prefix -> max units per charge of ``kb_item_charge_limit``."""
+    got = _CHARGE.get(kb)
+    if got is None:
+        t = kb.tables.get("kb_item_charge_limit")
+        got = _CHARGE[kb] = {} if t is None else {r["code_prefix"]: int(r["max_units"]) for r in t.to_pylist()}
+    return got
 
 
 def cycle_limits(kb: KB) -> dict[str, tuple[int, int]]:
@@ -56,5 +67,14 @@ def _cycle(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str, i
     return {("item_cycle_freq", owner[seq], seq) for lines in by_psn.values() for seq in cycle_excess(kb, lines)}
 
 
+def _over_units(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """超单次计价数量: a paid line whose net quantity exceeds its item's max units per charge."""
+    lim = charge_limits(kb)
+    return {("item_over_units", ln.seq) for ln in lines
+            if ln.item is not None and not ln.selfpay and ln.item.prefix in lim and ln.cnt > lim[ln.item.prefix] * 1000}
+
+
 checker.REGION_CHECKS.append(_cycle)
+checker.LOCAL_CHECKS.append(_over_units)
 checker.SCOPE["item_cycle_freq"] = None
+checker.SCOPE["item_over_units"] = None
