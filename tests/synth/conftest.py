@@ -26,7 +26,7 @@ def clean_region() -> SynthResult:
 def stay_region() -> SynthResult:
     """Rarer encounter-level types need more stays and deceased patients than the small region has."""
     rates = {k: 0.0 for k in SCHEMES} | {"abnormal_los": 0.4, "after_death": 0.9, "low_standard_admission": 0.9,
-                                         "idle_bed": 0.3, "cohort_admission": 0.03}
+                                         "idle_bed": 0.3, "cohort_admission": 0.1}
     # thresholds of the stay rules: LOS 60 / 61, readmission after 16 / 15 / 0 days
     rates |= {k: 0.4 for k in ("edge_abnormal_los", "near_split_admission",
                                "edge_split_admission", "edge_split_admission_0")}
@@ -35,4 +35,6 @@ def stay_region() -> SynthResult:
     rates |= {k: 0.15 for k in STAY_LINE_SCHEMES}
     # stay profiles: idle days 3 (near-miss) / 4 (boundary); cohorts of 4 (near-miss) / 5 (boundary)
     rates |= {"edge_idle_bed": 0.2, "edge_cohort_admission": 0.02}
+    # few visits carry an age-specific diagnosis (妊娠监督, 分娩, 新生儿黄疸): too few in the small region
+    rates |= {"diagnosis_age": 0.3}
     return generate(SynthConfig(patients=1500, months=4, seed=2, rates=rates))

@@ -24,7 +24,7 @@ LIMITS = {"outpatient": 7, "emergency": 3, "chronic": 84, "pharmacy": 30}
 #: and the stay-line rules, with the 项目超限次 findings beside bulk-uploaded and hourly-overbilled stays
 STAY_REGION_TYPES = {"abnormal_los", "after_death", "low_standard_admission", "split_admission",
                      "fee_outside_stay", "fee_bulk_upload", "item_over_los", "item_over_freq", "idle_bed",
-                     "cohort_admission"}
+                     "cohort_admission", "diagnosis_age"}
 
 
 def _longest(code: str, rows: list[dict[str, Any]]) -> dict[str, Any] | None:

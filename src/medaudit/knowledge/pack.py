@@ -101,6 +101,9 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("item_insurance.csv", "kb_item_insurance"),
     FileSpec("herb_policy.csv", "kb_herb_policy"),
     FileSpec("course_limits.csv", "kb_course_limit"),
+    FileSpec("item_cycles.csv", "kb_item_cycle"),
+    FileSpec("item_charge_limits.csv", "kb_item_charge_limit"),
+    FileSpec("item_panels.csv", "kb_item_panel"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}

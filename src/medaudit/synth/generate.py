@@ -392,6 +392,8 @@ def finalize(w: World) -> tuple[dict[str, pa.Table], pa.Table]:
     level = w.inst.level[E["inst"]]
     share = _fund_share(w.pat.insutype[psn], E["vt"], level, w.pat.remote[psn])
     fund = medfee * share // 1000
+    # a purchase of a few fen still splits between fund and patient (a 2-fen total would round to 0)
+    fund = np.where(medfee >= 2, np.clip(fund, 1, np.maximum(medfee - 1, 1)), fund)
     psn_pay = medfee - fund
     is_ip = E["vt"] == VT["inpatient"]
     adm_t = E["day"] * DAY + E["sec"]

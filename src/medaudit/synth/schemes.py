@@ -611,9 +611,12 @@ def _low_standard(w: World, s: int) -> bool:
     special = [t for t in w.templates if t.special == "low_standard"]
     if not special or w.pat.remote[psn]:
         return False
-    los = int(w.rng.integers(1, 4))
-    day = w.start + int(w.rng.integers(0, max(1, w.end - w.start - los - 1)))
-    if not _alive(w, psn, day + los) or w.busy(psn, day - 31, day + los + 31):
+    for _ in range(4):  # a patient with a stay is busy on most days: try a few before giving up
+        los = int(w.rng.integers(1, 4))
+        day = w.start + int(w.rng.integers(0, max(1, w.end - w.start - los - 1)))
+        if _alive(w, psn, day + los) and not w.busy(psn, day - 31, day + los + 31):
+            break
+    else:
         return False
     age0, age1 = w.age(psn, day), w.age(psn, day + los)
     fits = [t for t in special if t.age_lo <= age0 and age1 < t.age_hi]

@@ -8,6 +8,7 @@ encounters, so the expensive reasoning happens once per template, not once per l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,11 @@ DEPTS: tuple[tuple[str, str], ...] = (
 )
 
 MODE_ONCE, MODE_DAILY, MODE_COURSE, MODE_DISCHARGE = 0, 1, 2, 3
+
+#: items clean templates must not use, registered by template families whose rule the per-template
+#: check cannot see (e.g. a per-patient window across visits, which random visit days would break):
+#: ``excluded(kb, item) -> bool``; the family's schemes then inject those items on purpose
+CLEAN_ITEM_EXCLUSIONS: list[Callable[[KB, Item], bool]] = []
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ class TemplateBuilder:
         self._panels = {r.code_a for r in kb.relations if r.relation == "decomposed"}
         self.daily_cats: dict[str, list[Item]] = {}
         for it in kb.items:
-            if it.category in ("01", "02", "07") and (it.max_per_encounter is None or it.max_per_encounter >= 100) \
+            if it.category in ("01", "02", "07") and not self._excluded(it) and (it.max_per_encounter is None or it.max_per_encounter >= 100) \
                     and (it.max_per_day is None or it.max_per_day >= 1) and not it.indications and not it.depts \
                     and it.gender is None and it.age_min is None and it.age_max is None:
                 self.daily_cats.setdefault(it.category, []).append(it)
@@ -189,8 +195,11 @@ class TemplateBuilder:
             return False
         return d.code != ""
 
+    def _excluded(self, it: Item) -> bool:
+        return any(ex(self.kb, it) for ex in CLEAN_ITEM_EXCLUSIONS)
+
     def _item_ok(self, it: Item, gender: str | None, diags: list[str], dept: str) -> bool:
-        if it.insurance_only:  # 限工伤/限生育: no synthetic encounter is of those insurances
+        if it.insurance_only or self._excluded(it):  # 限工伤/限生育: no synthetic encounter is of those insurances
             return False
         if it.gender and it.gender != gender:
             return False
