@@ -62,6 +62,9 @@ ISOLATED: dict[str, str] = {}
 #: a new interference is noticed (the cases then run in a region of their own, still on every engine)
 SHARES_BADLY: dict[str, str] = {
     "dq_master_missing": "reads the master tables whole: a table empty in the case is not empty in a shared region",
+    "dq_diag_code": "silent when kb_diagnosis is empty: a case without the code table is not without it in a shared region",
+    "dq_oprn_code": "silent when kb_procedure is empty: a case without the code table is not without it in a shared region",
+    "dq_required_missing": "a field no row of the region fills is not reported: the region decides, not the case",
 }
 #: regions the shared cases are split into (by template), so a few audits can run side by side
 REGIONS = 3

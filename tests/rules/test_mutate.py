@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import medaudit.commands  # noqa: F401 - registers the sub-commands on app
@@ -21,6 +22,8 @@ from medaudit.rules.mutate import TemplateScore, score_template
 
 TEMPLATES = load_templates()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+#: surviving mutants owed a golden case (see the file's header): the survivors must be exactly these
+DEBT: dict[str, list[str]] = yaml.safe_load((Path(__file__).parent / "mutation_debt.yaml").read_text(encoding="utf-8")) or {}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,7 @@ def scores() -> dict[str, TemplateScore]:
 def test_no_unexplained_survivor(scores: dict[str, TemplateScore], template_id: str) -> None:
     s = scores[template_id]
     assert s.errors == []
-    assert [r.id for r in s.survivors] == []
+    assert sorted(r.id for r in s.survivors) == DEBT.get(template_id, [])
     assert s.count("killed") > 0
 
 
@@ -82,3 +85,7 @@ def test_cli_mutate_json_and_exit_code() -> None:
     assert ok.exit_code == 0, ok.output
     assert '"template": "abnormal_los"' in ok.output
     assert '"survivors": []' in ok.output
+
+
+def test_mutation_debt_names_only_templates_that_exist() -> None:
+    assert set(DEBT) <= set(TEMPLATES)
