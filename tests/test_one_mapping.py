@@ -125,6 +125,18 @@ def test_ingest_sql_and_python_read_flags_alike() -> None:
     assert py[:10] == [True, False, True, False, True, False, True, False, True, True] and py[10:] == [None, None]
 
 
+def test_ingest_sql_and_the_api_derive_the_same_visit_type_from_med_type() -> None:
+    """A regional med_type extension keeps its family in both readers (ingest no longer quarantines it)."""
+    from medaudit.ingest.validate import _med_type_visit
+    from medaudit.schema.codes import visit_of_med_type
+
+    codes = ["11", "13", "1301", "14", "140104", "1499", "19", "21", "2199", "29", "41", "4199", "52", "99", "9901"]
+    py = [visit_of_med_type(c) for c in codes]
+    assert _sql(_med_type_visit, codes) == py
+    assert py == ["outpatient", "emergency", "emergency", "chronic", "chronic", "chronic", "outpatient",
+                  "inpatient", "inpatient", "inpatient", "pharmacy", "pharmacy", "inpatient", None, None]
+
+
 # --------------------------------------------------------------------- one national mapping
 
 

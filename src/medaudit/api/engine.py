@@ -32,6 +32,8 @@ from medaudit.schema import TABLES
 
 from .errors import bad
 
+#: the stages a 3101/3102 call can be in (事后 is the batch audit of settled claims)
+REALTIME_STAGES = frozenset({"事前", "事中"})
 CLAIM_TABLES = ("patients", "institutions", "staff", "encounters", "fee_lines", "diagnoses", "operations")
 
 
@@ -98,7 +100,11 @@ class RealtimeEngine:
 
     # -- selection -------------------------------------------------------------------------------
     def select(self, stage: str | None, scenes: set[str], rule_ids: list[str] | None) -> Selection:
-        """Templates whose stages and scenes fit the trigger scene; rule_ids narrows to those rules."""
+        """Templates whose stages and scenes fit the trigger scene; rule_ids narrows to those rules.
+
+        Without a stage (no ``trig_scen``) the 3101/3102 call is still real time: 事后-only templates
+        judge what only exists after settlement (a settled total, the whole region's tables), and run
+        on a bare order they report the order's missing total as a mismatch."""
         chosen: list[str] = []
         wanted: set[str] | None = None
         if rule_ids:
@@ -111,6 +117,8 @@ class RealtimeEngine:
             tpl = self.templates[tid]
             if stage is not None and stage not in tpl.stages:
                 continue
+            if stage is None and not REALTIME_STAGES & set(tpl.stages):
+                continue  # no trig_scen: every real-time rule, never a 事后-only one (settled totals, whole tables)
             if scenes and not scenes & set(tpl.scenes):
                 continue
             if wanted is not None and not any(i.id in wanted for i in insts):

@@ -27,12 +27,12 @@ from medaudit.schema.codes import (
     HOSP_LV_LEVEL,
     HOSP_LV_NAME_ZH,
     LEVEL_ZH,
-    MED_TYPE_VISIT,
     OUT_SETL_CLASS_ZH,
     institution_type,
     national_hosp_lv,
     out_setl_dictionary,
     physician_title,
+    visit_of_med_type,
 )
 from medaudit.schema.money import units_to_milli, yuan_to_fen
 from medaudit.schema.national import interface_names
@@ -292,12 +292,9 @@ def _chrg_type(code: str | None, hilist_code: str, hilist_type: str | None) -> s
 
 def _visit_type(med_type: str | None, med_mdtrt_type: str | None, fixmedins_type: str,
                 scen: str | None) -> str | None:
-    if med_type and med_type in MED_TYPE_VISIT:
-        return MED_TYPE_VISIT[med_type]
-    if med_type:
-        for prefix, visit in (("14", "chronic"), ("21", "inpatient"), ("41", "pharmacy"), ("11", "outpatient")):
-            if med_type.startswith(prefix):
-                return visit
+    visit = visit_of_med_type(med_type)
+    if visit is not None:
+        return visit
     if med_mdtrt_type in MED_MDTRT_VISIT:
         return MED_MDTRT_VISIT[med_mdtrt_type]
     if fixmedins_type == "pharmacy":
@@ -465,7 +462,7 @@ def map_request(data: dict[str, Any], default_task_id: str | None = None,
                 "psn_admdvs": poolarea or medins_admdvs or "", "medins_admdvs": medins_admdvs or poolarea or "",
                 "insutype": insutype or "", "dise_no": r.text(*_at(e, ep, _ENC["dise_no"])),
                 "setl_id": None, "setl_time": setl,
-                "medfee_sumamt_fen": sumamt or 0,
+                "medfee_sumamt_fen": sumamt,  # absent on an order: unknown, never a total of 0
                 "fund_pay_fen": hifp + ma if hifp is not None else max((sumamt or 0) - ownpay - selfpay, 0),
                 "psn_pay_fen": ownpay + selfpay, "dscg_way": r.text(*_at(e, ep, _ENC["dscg_way"])),
             }

@@ -21,6 +21,7 @@ from medaudit.schema.codes import (
     FIXMEDINS_TYPE_CODE,
     FIXMEDINS_TYPE_WORDS,
     HOSP_LV_LEVEL,
+    MED_TYPE_PREFIX_VISIT,
     MED_TYPE_VISIT,
     MEDINS_CLASS_TYPE,
     MEDINS_TYPE_PATTERN,
@@ -52,6 +53,12 @@ def q(name: str) -> str:
 def _case_map(expr: str, mapping: dict[str, object]) -> str:
     whens = " ".join(f"WHEN {lit(k)} THEN {lit(str(v)) if isinstance(v, str) else v}" for k, v in mapping.items())
     return f"(CASE {expr} {whens} END)"
+
+
+def _med_type_visit(expr: str) -> str:
+    """SQL form of :func:`medaudit.schema.codes.visit_of_med_type` (exact code, then its family prefix)."""
+    prefixes = " ".join(f"WHEN starts_with({expr}, {lit(k)}) THEN {lit(v)}" for k, v in MED_TYPE_PREFIX_VISIT)
+    return f"coalesce({_case_map(expr, dict(MED_TYPE_VISIT))}, (CASE {prefixes} END))"
 
 
 @dataclass
@@ -144,7 +151,7 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
         if col.kind == "str":
             val = sql_two_digit_code(raw) if col.name in TWO_DIGIT_CODES else raw
             if col.name == "visit_type":
-                derived = _case_map(R("med_type"), dict(MED_TYPE_VISIT))
+                derived = _med_type_visit(R("med_type"))
                 val = f"coalesce({raw}, {derived})"
                 errs.append(f"CASE WHEN {raw} IS NULL AND {R('med_type')} IS NOT NULL AND {derived} IS NULL THEN "
                             f"{lit('医疗类别(med_type)=' + chr(39))} || left({R('med_type')}, 60) || "
@@ -176,10 +183,9 @@ def build_plan(table: str, headers: Sequence[str], *, src_expr: str = "0", extra
                 errs.append(f"CASE WHEN {val} IS NOT NULL AND {val} NOT IN ({', '.join(map(lit, HOSP_LV_LEVEL))}) "
                             f"THEN {bad} || '不是有效的医院等级代码(01-14) / not a national hosp_lv code' END")
             if (table, col.name) in REF_COLUMNS:
-                what = ("医保版ICD-10诊断代码表(ZD_INFO)" if col.name == "diag_code"
-                        else "医保版ICD-9-CM-3手术操作代码表(SS_INFO)")
-                errs.append(f"CASE WHEN {raw} IS NOT NULL AND {d} IS NULL THEN "
-                            f"{bad} || {lit('不在' + what + '中 / code not in the national list')} END")
+                # the reference spelling where the code is listed; a local or mistyped code is kept as sent
+                # (dq_diag_code / dq_oprn_code report it on the claim): quarantining the row would drop a
+                # diagnosis from a claim that is still audited and turn 限适应症 rules into false positives
                 val = f"coalesce({d}, {raw})"
             pv[col.name] = val
         elif col.kind in ("fen", "milli", "int"):

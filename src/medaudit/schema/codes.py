@@ -21,6 +21,24 @@ MED_TYPE_VISIT: dict[str, str] = {
     "41": "pharmacy",
 }
 
+#: a med_type outside the dictionary (a region's extension such as 1101 or 2199) keeps its family: the
+#: first listed prefix it starts with decides (NHSA: 1x 门诊, 13 急诊, 14 门诊慢特病, 2x 住院, 41 药店购药,
+#: 51/52 生育门诊/住院). dq_code_set reports the code; the claim is audited with the family's visit type.
+MED_TYPE_PREFIX_VISIT: tuple[tuple[str, str], ...] = (
+    ("13", "emergency"), ("14", "chronic"), ("41", "pharmacy"), ("51", "outpatient"), ("52", "inpatient"),
+    ("1", "outpatient"), ("2", "inpatient"), ("4", "pharmacy"),
+)
+
+
+def visit_of_med_type(med_type: str | None) -> str | None:
+    """The canonical visit type of a national (or regionally extended) med_type; None when unknown."""
+    if not med_type:
+        return None
+    if med_type in MED_TYPE_VISIT:
+        return MED_TYPE_VISIT[med_type]
+    return next((v for prefix, v in MED_TYPE_PREFIX_VISIT if med_type.startswith(prefix)), None)
+
+
 #: canonical visit_type -> default national med_type (for export and synthetic data)
 VISIT_MED_TYPE: dict[str, str] = {
     "outpatient": "11",

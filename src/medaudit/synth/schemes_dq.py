@@ -11,7 +11,8 @@ changes its verdict:
 - a procedure with such a code is added to an outpatient or emergency visit (no DRG either);
 - an emptied required field is the attending doctor (finding staff falls back to the line's doctor)
   or the main diagnosis of a non-stay visit (the diagnosis rows stay, only the main flag goes);
-- a ``med_type`` outside the code set keeps the visit type the rules read;
+- a ``med_type`` outside the code set keeps its family (NHSA 1x 门诊, 2x 住院, …), so the visit type
+  ingest derives and the rules read is the same;
 - a settlement total that is off by more than the tolerance leaves the fund and self-paid amounts.
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+
+from medaudit.schema.codes import MED_TYPE_VISIT, visit_of_med_type
 
 from .checks.dq import SETTLE_TOLERANCE_FEN
 from .edits import AddRow, Edit
@@ -104,7 +107,11 @@ def _required_missing(w: World, e: int) -> bool:
 
 @scheme("dq_code_set", "字段值不在代码集", rate=0.002, phase="line", eligible=visits)
 def _code_set(w: World, e: int) -> bool:
-    bad = str(int(w.rng.choice([19, 29, 99])))
+    # a regional extension of the visit's own family (NHSA 1x 门诊, 13 急诊, 14 慢特病, 2x 住院, 41 药店):
+    # outside the dictionary, yet ingest and the API derive the same visit type from it
+    family = {"outpatient": "1", "emergency": "13", "chronic": "14", "inpatient": "2", "pharmacy": "41"}
+    bad = family[w.ctx(e).visit_type] + str(int(w.rng.choice([9, 99])))
+    assert visit_of_med_type(bad) == w.ctx(e).visit_type and bad not in MED_TYPE_VISIT
     w.edits.append(Edit("encounters", e, "med_type", bad))
     _mark(w, e, "dq_code_set", f"医疗类别写成代码集外的{bad}")
     return True
