@@ -33,7 +33,7 @@ lint: venv
 
 test: venv lint
 	bash tests/setup_system.sh
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 bench: venv
 	$(BIN)/python -m benchmarks
