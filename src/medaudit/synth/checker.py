@@ -329,17 +329,25 @@ class Visit:
 CROSS_ENCOUNTER: tuple[str, ...] = ("drug_second_line", "duplicate_trace_code")
 
 
-def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str, int]]:
-    """(violation_type, visit key, seq) over a whole region: the encounter-local rules of
-    :func:`findings` per visit, plus the look-back of 限二线用药 over the patient's history (every
-    encounter, any institution) and 重复追溯码 over every sale in the region."""
-    out: set[tuple[str, str, int]] = set()
+def patient_lines(visits: list[Visit]) -> tuple[dict[int, str], dict[str, list[Line]]]:
+    """(line seq → its visit key, patient → every line of theirs): what a check across a patient's
+    encounters (any institution) reads, and how its findings go back to the visit that holds them."""
     owner: dict[int, str] = {}
     by_psn: dict[str, list[Line]] = {}
     for v in visits:
         for ln in v.lines:
             owner[ln.seq] = v.key
         by_psn.setdefault(v.psn, []).extend(v.lines)
+    return owner, by_psn
+
+
+def region_findings(kb: KB, visits: list[Visit], params: Params = DEFAULTS) -> set[tuple[str, str, int]]:
+    """(violation_type, visit key, seq) over a whole region: the encounter-local rules of
+    :func:`findings` per visit, plus the look-back of 限二线用药 over the patient's history (every
+    encounter, any institution) and 重复追溯码 over every sale in the region."""
+    out: set[tuple[str, str, int]] = set()
+    owner, by_psn = patient_lines(visits)
+    for v in visits:
         out |= {(t, v.key, seq) for t, seq in findings(kb, v.ctx, v.lines, params) if t not in CROSS_ENCOUNTER}
     for v in visits:
         history = by_psn[v.psn]

@@ -11,17 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from medaudit.knowledge.packs import charging_data as C
+from medaudit.knowledge.packs.textrows import data_lines
 
 META = ["ver", "begndate", "enddate"]
-
-
-def _lines(text: str) -> list[list[str]]:
-    out = []
-    for raw in text.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            out.append(line.split())
-    return out
 
 
 def build(item_by_name: dict[str, str], meta: dict[str, str]) -> tuple[dict[str, tuple[list[dict[str, str]], list[str]]],
@@ -30,7 +22,7 @@ def build(item_by_name: dict[str, str], meta: dict[str, str]) -> tuple[dict[str,
     consumables: list[dict[str, str]] = []
     limits: list[dict[str, str]] = []
     relations: list[dict[str, str]] = []
-    for tok in _lines(C.CONSUMABLES):
+    for tok in data_lines(C.CONSUMABLES):
         prefix, name, generic, unit, high, price = tok[:6]
         flags = dict(t.split("=", 1) for t in tok[6:])
         assert prefix.startswith("C") and prefix[1:].isdigit() and len(prefix) == 12, prefix
@@ -47,9 +39,9 @@ def build(item_by_name: dict[str, str], meta: dict[str, str]) -> tuple[dict[str,
                                   "time_window": window, "note": f"{name}须有相应手术或操作（{names.replace('|', '、')}任一）",
                                   **meta})
     levels = [{"code_prefix": item_by_name[n], "min_level": lv, "note": note, **meta}
-              for n, lv, note in _lines(C.ITEM_LEVELS)]
+              for n, lv, note in data_lines(C.ITEM_LEVELS)]
     surgeries = [{"code_prefix": item_by_name[n], "surgery_group": g, "note": f"{g}组手术", **meta}
-                 for n, g in _lines(C.SURGERIES)]
+                 for n, g in data_lines(C.SURGERIES)]
     files = {
         "consumables.csv": (consumables, ["code_prefix", "name", "generic_name", "spec", "model", "unit", "high_value",
                                           "ref_price", *META]),

@@ -16,6 +16,7 @@ from pathlib import Path
 from medaudit.knowledge.packs import charging_freq_data
 from medaudit.knowledge.packs import national_data as D
 from medaudit.knowledge.packs import national_policy as P
+from medaudit.knowledge.packs.textrows import data_lines
 from medaudit.knowledge.tables_persons import national_diag_age_rows, national_diag_gender_rows
 
 OUT = Path(__file__).resolve().parent / "national"
@@ -167,11 +168,7 @@ def build_drugs(codes: Codes) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     for section, text in (("西药", D.WESTERN + P.WESTERN), ("中成药", D.PATENT)):
-        for raw in text.strip().splitlines():
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            tok = line.split()
+        for tok in data_lines(text):
             cls, name, form, lv, unit, price = tok[:6]
             f = _flags(tok[6:])
             if section == "西药":
@@ -227,14 +224,10 @@ def build_items() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for raw in (D.ITEMS + P.ITEMS).strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        tok = line.split()
+    for tok in data_lines(D.ITEMS + P.ITEMS):
         code9, ext, name, cat, unit, p1, p2, p3 = tok[:8]
         f = _flags(tok[8:])
-        assert len(code9) == 9 and code9.isdigit() and len(ext) == 4 and ext.isdigit(), line
+        assert len(code9) == 9 and code9.isdigit() and len(ext) == 4 and ext.isdigit(), tok
         code = f"00{code9}{ext}"
         assert code not in seen, code
         assert name not in names, name
@@ -293,11 +286,7 @@ def main() -> None:
 
     relations: list[dict[str, str]] = []
     rel_keys: set[tuple[str, str, str]] = set()
-    for raw in D.RELATIONS.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        a, b, rel, win, *note = line.split()
+    for a, b, rel, win, *note in data_lines(D.RELATIONS):
         for bn in b.split("+"):
             key = (item_by_name[a], item_by_name[bn], rel)
             assert key not in rel_keys, key
@@ -307,11 +296,7 @@ def main() -> None:
 
     contra: list[dict[str, str]] = []
     pairs: set[tuple[str, str]] = set()
-    for raw in D.CONTRAINDICATIONS.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        a, b, sev, *note = line.split()
+    for a, b, sev, *note in data_lines(D.CONTRAINDICATIONS):
         for pa_ in drug_prefixes(a):
             for pb in drug_prefixes(b):
                 if (pa_, pb) in pairs or (pb, pa_) in pairs:
@@ -321,11 +306,7 @@ def main() -> None:
                                "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""})
 
     chronic: list[dict[str, str]] = []
-    for raw in D.CHRONIC.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        dise_no, dise_name, *refs = line.split()
+    for dise_no, dise_name, *refs in data_lines(D.CHRONIC):
         got: list[str] = []
         for ref in refs:
             for p in drug_prefixes(ref):
@@ -336,11 +317,7 @@ def main() -> None:
                             "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""})
 
     key_drugs: list[dict[str, str]] = []
-    for raw in D.KEY_DRUGS.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        ref, *reason = line.split()
+    for ref, *reason in data_lines(D.KEY_DRUGS):
         for p in drug_prefixes(ref):
             d = next(x for x in drugs if x["code_prefix"] == p)
             key_drugs.append({"code_prefix": p, "name": d["generic_name"] + ("" if d["category"] == "中成药"
@@ -348,11 +325,7 @@ def main() -> None:
                               "reason": " ".join(reason), "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""})
 
     gex: list[dict[str, str]] = []
-    for raw in D.GENDER_EXCEPTIONS.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        ref, *note = line.split()
+    for ref, *note in data_lines(D.GENDER_EXCEPTIONS):
         prefixes = [item_by_name[ref]] if ref in item_by_name else drug_prefixes(ref)
         for p in prefixes:
             gex.append({"code_prefix": p, "note": " ".join(note), "ver": D.VER, "begndate": D.BEGNDATE,

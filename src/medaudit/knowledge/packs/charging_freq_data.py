@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from medaudit.knowledge.packs import national_data as D
+from medaudit.knowledge.packs.textrows import data_lines
 
 # item  max_units  period_days  note
 CYCLES = """
@@ -38,24 +39,15 @@ PANELS = """
 """
 
 
-def _lines(text: str) -> list[list[str]]:
-    out = []
-    for raw in text.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            out.append(line.split())
-    return out
-
-
 def build(item_by_name: dict[str, str], write: Callable[[str, list[dict[str, str]], list[str]], None]) -> str:
     """Write the family's CSVs of the national pack; returns a one-line summary."""
     meta = {"ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""}
     cycles = [{"code_prefix": item_by_name[n], "max_units": k, "period_days": d, "note": " ".join(note), **meta}
-              for n, k, d, *note in _lines(CYCLES)]
+              for n, k, d, *note in data_lines(CYCLES)]
     limits = [{"code_prefix": item_by_name[n], "max_units": k, "note": " ".join(note), **meta}
-              for n, k, *note in _lines(CHARGE_LIMITS)]
+              for n, k, *note in data_lines(CHARGE_LIMITS)]
     panels = []
-    for panel, comps, *note in _lines(PANELS):
+    for panel, comps, *note in data_lines(PANELS):
         for c in comps.split("+"):
             prefix = c if c.isdigit() else item_by_name[c]
             panels.append({"panel_prefix": item_by_name[panel], "component_prefix": prefix, "note": " ".join(note),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from medaudit.knowledge.packs.textrows import data_lines
+
 #: extra 西药 lines in national_data.WESTERN's format (course-limited drugs without other limits)
 WESTERN = """
 # --- 限支付疗程（第六批知识点的示例）
@@ -57,19 +59,10 @@ COURSES = """
 """
 
 
-def _lines(text: str) -> list[list[str]]:
-    out = []
-    for raw in text.strip().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            out.append(line.split())
-    return out
-
-
 def herb_drugs(ver: str, begndate: str) -> list[dict[str, Any]]:
     """kb_drug rows of the 饮片 (same columns as build_national.build_drugs writes)."""
     rows = []
-    for code, name, lv, unit, price, _rule in _lines(HERBS):
+    for code, name, lv, unit, price, _rule in data_lines(HERBS):
         rows.append({
             "code_prefix": code, "generic_name": name, "dosage_form": "饮片", "category": "中药饮片",
             "chrgitm_lv": lv, "restriction_text": HERB_NOTES.get(_rule, ""), "gender": "", "age_min": "",
@@ -85,11 +78,11 @@ def tables(drug_prefixes: Any, item_by_name: dict[str, str], ver: str, begndate:
     """CSV name -> (header, rows) of the policy tables; ``drug_prefixes(ref)`` resolves a drug name."""
     meta = {"ver": ver, "begndate": begndate, "enddate": ""}
     herb = [{"code_prefix": code, "pay_rule": rule, "note": HERB_NOTES[rule], **meta}
-            for code, _n, _lv, _u, _p, rule in _lines(HERBS) if rule != "-"]
+            for code, _n, _lv, _u, _p, rule in data_lines(HERBS) if rule != "-"]
     ins = [{"code_prefix": item_by_name[name], "insurance_only": kind, "note": " ".join(note), **meta}
-           for name, kind, *note in _lines(ITEM_INSURANCE)]
+           for name, kind, *note in data_lines(ITEM_INSURANCE)]
     course: list[dict[str, str]] = []
-    for ref, days, gap, *note in _lines(COURSES):
+    for ref, days, gap, *note in data_lines(COURSES):
         prefixes = [item_by_name[ref]] if ref in item_by_name else drug_prefixes(ref)
         course += [{"code_prefix": p, "course_days": days, "gap_days": "" if gap == "-" else gap,
                     "note": " ".join(note), **meta} for p in prefixes]

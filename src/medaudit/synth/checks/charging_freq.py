@@ -58,12 +58,7 @@ def cycle_excess(kb: KB, lines: list[Line]) -> dict[int, int]:
 def _cycle(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str, int]]:
     if not cycle_limits(kb):
         return set()
-    owner: dict[int, str] = {}
-    by_psn: dict[str, list[Line]] = {}
-    for v in visits:
-        for ln in v.lines:
-            owner[ln.seq] = v.key
-        by_psn.setdefault(v.psn, []).extend(v.lines)
+    owner, by_psn = checker.patient_lines(visits)
     return {("item_cycle_freq", owner[seq], seq) for lines in by_psn.values() for seq in cycle_excess(kb, lines)}
 
 
