@@ -68,6 +68,13 @@ class Region:
 
 
 def features(region: Region, model_id: str, backend_name: str = "duckdb", spark: Any = None) -> dict[str, pa.Table]:
+    return features_of(region, [model_id], backend_name, spark)[model_id]
+
+
+def features_of(region: Region, model_ids: list[str], backend_name: str = "duckdb",
+                spark: Any = None) -> dict[str, dict[str, pa.Table]]:
+    """Feature tables of several models over one preparation of the claims (as `medaudit detect` runs
+    them): on Spark, loading the knowledge and the claims is most of the cost."""
     from medaudit.engine.backends import get_backend
     from medaudit.knowledge import default_knowledge
 
@@ -75,12 +82,12 @@ def features(region: Region, model_id: str, backend_name: str = "duckdb", spark:
     if backend_name == "spark":
         from medaudit.engine.backends.spark import SparkBackend
 
-        backend = SparkBackend(spark=spark, cache=False)
+        backend = SparkBackend(spark=spark, cache=len(model_ids) > 1)
     else:
         backend = get_backend("duckdb")
     try:
         prepare_claims(backend, region.tables(), default_knowledge())
-        return compute_features(backend, model_id)
+        return {mid: compute_features(backend, mid) for mid in model_ids}
     finally:
         backend.close()
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from medaudit.fraud.registry import all_models
 from tests.fraud import test_cashout, test_institutions, test_phantom_stay, test_resale, test_ring
-from tests.fraud.region import Region, features
+from tests.fraud.region import Region, features_of
 
 
 def _merged() -> Region:
@@ -39,11 +39,11 @@ def _rows(t: pa.Table) -> list[tuple[Any, ...]]:
 def test_feature_tables_identical_on_spark(spark: Any) -> None:
     region = _merged()
     problems = []
-    for mid in all_models():
-        duck = features(region, mid)
-        on_spark = features(region, mid, "spark", spark)
-        for name, table in duck.items():
-            other = on_spark[name]
+    models = list(all_models())
+    duck_all, spark_all = features_of(region, models), features_of(region, models, "spark", spark)
+    for mid in models:
+        for name, table in duck_all[mid].items():
+            other = spark_all[mid][name]
             if table.num_rows == 0 and mid != "suspicion_index":
                 problems.append(f"{mid}.{name}: empty on DuckDB (the region should exercise it)")
             if table.schema != other.schema:

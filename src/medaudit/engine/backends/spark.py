@@ -155,6 +155,19 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:500] if text else type(exc).__name__
 
 
+def _local_cores(master: str | None) -> int | None:
+    """The cores of a ``local``/``local[N]``/``local[*]`` master (None for a cluster or no master)."""
+    if master is None:
+        master = "local[*]" if not os.environ.get("MASTER") else os.environ["MASTER"]
+    m = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
+    if m is None:
+        return None
+    n = m.group(1)
+    if n is None:  # bare "local": one thread
+        return 1
+    return (os.cpu_count() or 2) if n == "*" else max(int(n), 1)
+
+
 class SparkBackend(Backend):
     """Spark SQL through PySpark: local mode for tests, a standalone/YARN cluster for a province."""
 
@@ -180,8 +193,13 @@ class SparkBackend(Backend):
             # findings are collected to the driver as Arrow; 1g (Spark's default cap) is too small for a province
             settings: dict[str, str] = {"spark.ui.showConsoleProgress": "false",
                                         "spark.driver.maxResultSize": "4g", **SESSION_CONF}
+            local = None if submitted else _local_cores(master or (conf or {}).get("spark.master"))
             if shuffle_partitions:
                 settings["spark.sql.shuffle.partitions"] = str(int(shuffle_partitions))
+            elif local is not None:
+                # Spark's 200 shuffle partitions are sized for a cluster: on one machine every join and
+                # window of every template pays 200 tasks (the CLI test ran 6 min for 56 templates)
+                settings["spark.sql.shuffle.partitions"] = str(2 * local)
             if driver_memory:
                 settings["spark.driver.memory"] = driver_memory
             settings.update(conf or {})
