@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from medaudit.engine.backends.spark import SparkBackend, java_version, spark_location
 from medaudit.engine.runner import CompiledRuleSet, audit
 from medaudit.errors import RuleError
-from medaudit.rules.loader import RuleBase, load_rulebase, load_templates
+from medaudit.rules.loader import RuleBase, load_templates
 from medaudit.rules.model import Instance, Template
 from tests import golden_region
 from tests.golden_region import Packing, Region
@@ -35,17 +34,6 @@ class _KB:
 def diff_findings(duck: pa.Table, spark: pa.Table, region: Region | None = None) -> list[str]:
     """Every difference between two findings tables, column by column, as readable lines."""
     return golden_region.diff_findings(duck, spark, ("DuckDB", "Spark"), region)
-
-
-def run_both(spark: Any, claims: dict[str, Any], kb: Any, rulebase: RuleBase,
-             cache: bool = True) -> tuple[pa.Table, pa.Table]:
-    on_duck = golden_region.run_duckdb(claims, kb, rulebase)
-    backend = SparkBackend(spark=spark, cache=cache)
-    try:
-        on_spark = audit(backend, claims, kb, rulebase)
-    finally:
-        backend.close()
-    return on_duck, on_spark
 
 
 WORKERS = 3
@@ -119,22 +107,6 @@ def test_analysis_error_names_the_template(spark: Any) -> None:
         backend.close()
 
 
-def test_region_on_parquet_identical(spark: Any, tmp_path: Path) -> None:
-    """A generated region-month, read from Parquet by both engines, audited with the whole national pack."""
-    claims, kb = _region()
-    paths: dict[str, Any] = {}
-    for name, table in claims.items():
-        file = tmp_path / f"{name}.parquet"
-        pq.write_table(table, file)
-        paths[name] = [file]
-    rulebase = load_rulebase()
-    on_duck, on_spark = run_both(spark, paths, kb, rulebase)
-    assert on_duck.num_rows > 0, "the generated region produced no findings: the comparison would be empty"
-    assert len(set(on_duck["rule_id"].to_pylist())) >= 10, "too few templates fired to compare engines"
-    assert diff_findings(on_duck, on_spark) == []
-    assert sum(on_duck["amount_fen"].to_pylist()) == sum(on_spark["amount_fen"].to_pylist())
-
-
 def test_timestamps_round_trip_exactly(spark: Any) -> None:
     """Wall-clock times near midnight keep their day on Spark (no time-zone shift)."""
     times = [dt.datetime(2025, 3, 1, 23, 59, 59), dt.datetime(2025, 3, 2, 0, 0, 0), None]
@@ -171,17 +143,6 @@ def test_locations_for_spark(tmp_path: Path) -> None:
     assert spark_location(Path("s3a://bucket/fee_lines")) == "s3a://bucket/fee_lines"
     assert spark_location(tmp_path / "x.parquet") == (tmp_path / "x.parquet").as_uri()
     assert (java_version() or 0) >= 17
-
-
-def _region() -> tuple[dict[str, pa.Table], Any]:
-    """~200 insured × 1 month from the synthetic generator, violations injected at a high rate."""
-    from medaudit.knowledge import default_knowledge
-    from medaudit.synth import SCHEMES, SynthConfig, generate
-
-    kb = default_knowledge()
-    result = generate(SynthConfig(patients=200, months=1, seed=7, rates=dict.fromkeys(SCHEMES, 0.5),
-                                  knowledge=dict(kb.tables)))
-    return result.tables, kb
 
 
 def test_old_or_missing_java_is_a_plain_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
