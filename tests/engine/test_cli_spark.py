@@ -34,7 +34,7 @@ def test_cli_audit_on_spark_equals_duckdb(tmp_path: Path) -> None:
     a = pq.read_table(tmp_path / "spark" / "findings.parquet").drop_columns(["versions"]).sort_by("finding_id")
     b = pq.read_table(tmp_path / "duck" / "findings.parquet").drop_columns(["versions"]).sort_by("finding_id")
     assert a.num_rows > 0 and a.equals(b)
-    assert len(set(b.column("rule_id").to_pylist())) >= 30, "too few templates fired to compare engines"
+    assert len(set(b.column("rule_id").to_pylist())) >= 10, "too few templates fired to compare engines"
     parts = sorted(p.relative_to(tmp_path / "spark" / "findings").parts[:2]
                    for p in (tmp_path / "spark" / "findings").rglob("*.parquet"))
     assert parts and all(p[0].startswith("medins_admdvs=") and p[1].startswith("setl_month=") for p in parts)
