@@ -126,6 +126,8 @@ PREPARED: list[tuple[str, str]] = [
     ("match_drug", _match("kb_drug", "fee_lines")),
     ("match_item", _match("kb_item", "fee_lines")),
     ("line_ctx", LINE_CTX),
+    # a consumable is a line no drug or item matches, on its longest kb_consumable prefix
+    ("match_consumable", _match("kb_consumable", "line_ctx WHERE item_prefix IS NULL AND drug_prefix IS NULL")),
     ("staff_status", STAFF_STATUS),
 ]
 

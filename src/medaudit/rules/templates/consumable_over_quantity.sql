@@ -2,20 +2,12 @@
 -- plausible maximum (kb_consumable_limit). A consumable line (no drug or item match) is matched on its
 -- longest kb_consumable prefix; the finding sits on the line whose running count (tie order) first
 -- exceeds the maximum, so later lines never move it.
-WITH cons AS (
-  SELECT hilist_code, code_prefix FROM (
-    SELECT c.hilist_code, k.code_prefix,
-           ROW_NUMBER() OVER (PARTITION BY c.hilist_code ORDER BY LENGTH(k.code_prefix) DESC) AS rn
-    FROM (SELECT DISTINCT hilist_code FROM line_ctx WHERE item_prefix IS NULL AND drug_prefix IS NULL) c
-    JOIN kb_consumable k ON SUBSTRING(c.hilist_code, 1, LENGTH(k.code_prefix)) = k.code_prefix
-  ) m WHERE rn = 1
-),
-lim AS (
+WITH lim AS (
   SELECT l.mdtrt_id, l.line_id, l.hilist_name, l.pric_fen, l.fee_ocur_time, l.cnt_milli,
          k.code_prefix, k.name AS cons_name, COALESCE(k.unit, '') AS unit, q.max_per_encounter,
          COALESCE(q.note, '医用耗材数量上限') AS note
   FROM line_ctx l
-  JOIN cons c ON c.hilist_code = l.hilist_code
+  JOIN match_consumable c ON c.hilist_code = l.hilist_code
   JOIN kb_consumable k ON k.code_prefix = c.code_prefix
   JOIN kb_consumable_limit q ON q.code_prefix = c.code_prefix
   WHERE NOT l.selfpay_flag

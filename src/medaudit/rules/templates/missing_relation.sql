@@ -1,7 +1,7 @@
 -- 关联缺失 (B12): a dependent line — a 加收 item or a consumable — billed without any of the items
 -- its 'requires' relations (code_a needs code_b) name, within each relation's window (day: same fee
 -- day; encounter: same mdtrt_id). A dependent is matched on its catalogue prefix: the line's
--- item_prefix, or for a consumable (no drug or item match) its longest kb_consumable prefix. The
+-- item_prefix, or for a consumable its longest kb_consumable prefix (match_consumable). The
 -- required item must come before the dependent (tie order), so a later line never removes a finding
 -- (as-of); a self-paid required line still shows the procedure was done.
 WITH rel AS (
@@ -10,20 +10,12 @@ WITH rel AS (
   LEFT JOIN kb_item k ON k.code_prefix = r.code_b
   WHERE r.relation = 'requires'
 ),
-cons AS (
-  SELECT hilist_code, code_prefix FROM (
-    SELECT c.hilist_code, k.code_prefix,
-           ROW_NUMBER() OVER (PARTITION BY c.hilist_code ORDER BY LENGTH(k.code_prefix) DESC) AS rn
-    FROM (SELECT DISTINCT hilist_code FROM line_ctx WHERE item_prefix IS NULL AND drug_prefix IS NULL) c
-    JOIN kb_consumable k ON SUBSTRING(c.hilist_code, 1, LENGTH(k.code_prefix)) = k.code_prefix
-  ) m WHERE rn = 1
-),
 dep AS (
   SELECT l.mdtrt_id, l.line_id, l.hilist_name, l.fee_dn, l.fee_ocur_time, l.amt_fen,
          CASE WHEN l.item_prefix IS NULL THEN 1 ELSE 0 END AS is_consumable,
          COALESCE(l.item_prefix, c.code_prefix) AS dep_prefix
   FROM line_ctx l
-  LEFT JOIN cons c ON c.hilist_code = l.hilist_code
+  LEFT JOIN match_consumable c ON c.hilist_code = l.hilist_code
   WHERE NOT l.selfpay_flag
     AND COALESCE(l.item_prefix, c.code_prefix) IN (SELECT code_a FROM rel)
 ),
