@@ -28,7 +28,7 @@ r AS (
 ),
 e AS (
   SELECT r.*,
-         CASE WHEN r.excl_group IS NOT NULL AND r.first_prefix <> r.surcharge_prefix THEN 1 ELSE 0 END AS exclusive
+         CASE WHEN r.excl_group IS NOT NULL AND r.first_prefix <> r.surcharge_prefix THEN 1 END AS exclusive
   FROM r
 ),
 x AS (
