@@ -104,6 +104,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("item_cycles.csv", "kb_item_cycle"),
     FileSpec("item_charge_limits.csv", "kb_item_charge_limit"),
     FileSpec("item_panels.csv", "kb_item_panel"),
+    FileSpec("item_surcharges.csv", "kb_item_surcharge"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}

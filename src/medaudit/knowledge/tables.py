@@ -146,11 +146,12 @@ KB_PROCEDURE = Table("kb_procedure", "医保版ICD-9-CM-3手术操作", "procedu
     (C("code", "str", "手术操作代码", "code", True), C("name", "str", "名称", "name", True)), key=("code",))
 
 from medaudit.knowledge.tables_charging import CHARGING_TABLES  # noqa: E402
+from medaudit.knowledge.tables_panels import PANELS_TABLES  # noqa: E402
 
 KB_TABLES: dict[str, Table] = {
     t.name: t
     for t in (KB_DRUG, KB_DRUG_INDICATION, KB_DRUG_VISIT, KB_ITEM, KB_ITEM_DEPT, KB_ITEM_INDICATION,
               KB_ITEM_RELATION, KB_CONTRAINDICATION, KB_CHRONIC_DRUG, KB_KEY_DRUG, KB_GENDER_EXCEPTION,
               KB_CONSUMABLE, KB_DIAGNOSIS, KB_PROCEDURE, KB_DIAG_GENDER, KB_DIAG_AGE, *CHARGING_TABLES,
-              *POLICY_TABLES, *CHARGING_FREQ_TABLES)
+              *POLICY_TABLES, *CHARGING_FREQ_TABLES, *PANELS_TABLES)
 }

@@ -148,6 +148,8 @@ class TemplateBuilder:
         self.px = refcodes.procedures()
         self.templates: list[Template] = []
         rel_codes = [(r.code_a, r.code_b) for r in kb.relations if r.relation in ("exclusive", "included")]
+        panels = kb.tables.get("kb_item_panel")  # 组合项目 and its components (panel_duplicate)
+        rel_codes += [] if panels is None else [(r["panel_prefix"], r["component_prefix"]) for r in panels.to_pylist()]
         self._pair_block = rel_codes
         self._components = {r.code_b: r.code_a for r in kb.relations if r.relation == "decomposed"}
         self._panels = {r.code_a for r in kb.relations if r.relation == "decomposed"}

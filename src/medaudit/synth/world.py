@@ -280,7 +280,7 @@ class World:
         vt = VISIT_TYPES[int(self.enc["vt"][e])]
         return Ctx(vt, int(self.inst.level[int(self.enc["inst"][e])]),
                    str(int(self.pat.gend[psn])), int(self.pat.brdy[psn]), list(t.diag_alts[int(self.enc["alt"][e])]),
-                   t.dept, t.dise_no,
+                   None if vt == "pharmacy" else t.dept, t.dise_no,  # a pharmacy sale exports no department
                    attrs={"insutype": str(int(self.pat.insutype[psn])), "med_type": VISIT_MED_TYPE[vt]})
 
     def trace(self, code: int, serial: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from medaudit.knowledge.packs import charging_freq_data
+from medaudit.knowledge.packs import charging_freq_data, panels_data
 from medaudit.knowledge.packs import national_data as D
 from medaudit.knowledge.packs import national_policy as P
 from medaudit.knowledge.packs.textrows import data_lines
@@ -353,6 +353,7 @@ def main() -> None:
     for name, (header, rows) in P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE).items():
         _write(name, rows, header)
     charging = charging_freq_data.build(item_by_name, _write)
+    charging += ", " + panels_data.build(item_by_name, _write)
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
     print(f"drugs {len(drugs)}, items {len(items)}, relations {len(relations)}, contraindications {len(contra)}, "
           f"chronic {len(chronic)} ({len({c['dise_no'] for c in chronic})} diseases), key drugs {len(key_drugs)}, "
