@@ -16,6 +16,7 @@ from pathlib import Path
 from medaudit.knowledge.packs import charging_freq_data
 from medaudit.knowledge.packs import national_data as D
 from medaudit.knowledge.packs import national_policy as P
+from medaudit.knowledge.packs import swaps_data as S
 from medaudit.knowledge.tables_persons import national_diag_age_rows, national_diag_gender_rows
 
 OUT = Path(__file__).resolve().parent / "national"
@@ -227,7 +228,7 @@ def build_items() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for raw in (D.ITEMS + P.ITEMS).strip().splitlines():
+    for raw in (D.ITEMS + P.ITEMS + S.ITEMS).strip().splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -377,7 +378,9 @@ def main() -> None:
     _write("diag_genders.csv", dgen, ["icd_prefix", "gender", "name", "note", *meta])
     dage = [{**r, "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""} for r in national_diag_age_rows()]
     _write("diag_ages.csv", dage, ["icd_prefix", "age_min", "age_max", "name", "note", *meta])
-    for name, (header, rows) in P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE).items():
+    policy = P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE)
+    S.extend(policy, drug_prefixes, item_by_name, D.VER, D.BEGNDATE)
+    for name, (header, rows) in policy.items():
         _write(name, rows, header)
     charging = charging_freq_data.build(item_by_name, _write)
     (OUT / "manifest.yaml").write_text(D.MANIFEST, encoding="utf-8")
