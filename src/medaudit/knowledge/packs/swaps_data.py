@@ -16,9 +16,9 @@ from typing import Any
 #: extra service items in national_data.ITEMS' format (康复训练 items of the 第八批-3 疗程 points)
 ITEMS = """
 # --- 限支付疗程（第八批-3 医疗服务项目限支付疗程的示例）
-340200021 0000 减重支持系统训练 05 次 40.00 50.00 60.00 day=1 dept=康复
-340200024 0000 平衡功能训练 05 次 25.00 30.00 35.00 day=1 dept=康复
-340200025 0000 手功能训练 05 次 25.00 30.00 35.00 day=1 dept=康复
+340200021 0000 减重支持系统训练 05 次 40.00 50.00 60.00 day=1
+340200024 0000 平衡功能训练 05 次 25.00 30.00 35.00 day=1
+340200025 0000 手功能训练 05 次 25.00 30.00 35.00 day=1
 """
 
 #: 限支付疗程 of service items: item name, course days, gap days ('-': the rule parameter), note
