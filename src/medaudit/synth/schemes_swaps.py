@@ -158,10 +158,8 @@ def _swap(w: World, e: int, near: bool) -> bool:
         if billed is None or actual is None or (isinstance(billed, Drug) and not billed.code):
             continue
         tol = row.tolerance if row.tolerance is not None else TOLERANCE_PCT
-        if near:
-            pric = actual + actual * tol // 100 + 1
-        else:
-            pric = actual * int(w.rng.integers(1000, 1091)) // 1000
+        # near miss: one fen past the tolerance; else the cheaper entry's price + 0–9 %
+        pric = actual + actual * tol // 100 + 1 if near else actual * int(w.rng.integers(1000, 1091)) // 1000
         t = _new_time(w, e)
         if isinstance(billed, Drug):
             x = replace(_drug_x(w, e, billed, t), pric=pric)
