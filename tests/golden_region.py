@@ -41,7 +41,7 @@ ID_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line
               "dept_code", "bilg_dept_code", "acord_dept_code")
 #: knowledge columns matched against the claim codes above
 KB_CODE_COLUMNS = ("code_prefix", "icd_prefix", "code_a", "code_b", "prefix_a", "prefix_b", "dise_no",
-                   "drug_prefix", "dept_code", "code")
+                   "drug_prefix", "dept_code", "code", "billed_prefix", "actual_prefix")
 TRACE_COLUMN = "drug_trac_codg"
 #: the join keys alone: a case that must keep its real codes is replicated with only these prefixed
 JOIN_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line_id", "init_line_id",
