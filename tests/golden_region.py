@@ -42,7 +42,7 @@ ID_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line
 #: knowledge columns matched against the claim codes above
 KB_CODE_COLUMNS = ("code_prefix", "icd_prefix", "code_a", "code_b", "prefix_a", "prefix_b", "dise_no",
                    "drug_prefix", "dept_code", "code", "panel_prefix", "component_prefix", "surcharge_prefix",
-                   "base_prefix")
+                   "base_prefix", "billed_prefix", "actual_prefix")
 TRACE_COLUMN = "drug_trac_codg"
 #: the join keys alone: a case that must keep its real codes is replicated with only these prefixed
 JOIN_COLUMNS = ("psn_no", "certno", "fixmedins_code", "mdtrt_id", "setl_id", "line_id", "init_line_id",

@@ -83,6 +83,8 @@ def test_internal_consistency(kb: KnowledgeBase) -> None:
     assert {r["code_prefix"] for r in kb.rows("kb_herb_policy")} <= {
         r["code_prefix"] for r in kb.rows("kb_drug") if r["category"] == "中药饮片"}
     assert {r["code_prefix"] for r in kb.rows("kb_course_limit")} <= drugs | items
+    swaps = kb.rows("kb_item_swap")
+    assert swaps and {r["billed_prefix"] for r in swaps} | {r["actual_prefix"] for r in swaps} <= drugs | items
     # a drug whose ingredient recurs must be distinguishable by prefix for 重复用药
     assert len({r["code_prefix"] for r in kb.rows("kb_drug")}) == kb.counts()["kb_drug"]
 

@@ -24,6 +24,7 @@ import yaml
 from medaudit.knowledge.errors import KnowledgeError, Problem
 from medaudit.knowledge.tables import KB_TABLES
 from medaudit.knowledge.tables_policy import HERB_RULES
+from medaudit.knowledge.tables_swaps import SWAP_DIAG, SWAP_SIGNALS
 from medaudit.schema.arrow import arrow_schema
 from medaudit.schema.codes import CHRGITM_TYPE_ZH, VISIT_TYPE_ZH
 from medaudit.schema.columns import Column
@@ -105,6 +106,7 @@ FILES: tuple[FileSpec, ...] = (
     FileSpec("item_charge_limits.csv", "kb_item_charge_limit"),
     FileSpec("item_panels.csv", "kb_item_panel"),
     FileSpec("item_surcharges.csv", "kb_item_surcharge"),
+    FileSpec("item_swaps.csv", "kb_item_swap"),
 )
 FILE_BY_TABLE = {f.table: f for f in FILES}
 FILE_BY_FILE = {f.file: f for f in FILES}
@@ -126,6 +128,7 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kb_diag_gender", "gender"): GENDERS,
     ("kb_item_insurance", "insurance_only"): INSURANCE_ONLY,
     ("kb_herb_policy", "pay_rule"): HERB_RULES,
+    ("kb_item_swap", "signal"): SWAP_SIGNALS,
 }
 #: columns a pack CSV must fill although the table allows NULL (a national knowledge-point row
 #: built by :mod:`medaudit.knowledge.liangku` does not know them)
@@ -273,6 +276,11 @@ def _row_checks(table: str, v: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("code_b", "主项与从项相同 / code_a equals code_b"))
     if table == "kb_contraindication" and v.get("prefix_a") and v.get("prefix_a") == v.get("prefix_b"):
         out.append(("prefix_b", "药品A与药品B相同 / prefix_a equals prefix_b"))
+    if table == "kb_item_swap":
+        if v.get("billed_prefix") and v.get("billed_prefix") == v.get("actual_prefix"):
+            out.append(("actual_prefix", "实际项目与收费项目相同 / actual_prefix equals billed_prefix"))
+        if v.get("signal") == SWAP_DIAG and not v.get("icd_prefix"):
+            out.append(("icd_prefix", "诊断信号须给出诊断编码前缀 / a 诊断 signal needs icd_prefix"))
     return out
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from medaudit.knowledge.tables_charging_freq import CHARGING_FREQ_TABLES
 from medaudit.knowledge.tables_persons import KB_DIAG_AGE, KB_DIAG_GENDER
 from medaudit.knowledge.tables_policy import POLICY_TABLES
+from medaudit.knowledge.tables_swaps import SWAPS_TABLES
 from medaudit.schema.columns import Column as C
 from medaudit.schema.columns import Table
 
@@ -153,5 +154,5 @@ KB_TABLES: dict[str, Table] = {
     for t in (KB_DRUG, KB_DRUG_INDICATION, KB_DRUG_VISIT, KB_ITEM, KB_ITEM_DEPT, KB_ITEM_INDICATION,
               KB_ITEM_RELATION, KB_CONTRAINDICATION, KB_CHRONIC_DRUG, KB_KEY_DRUG, KB_GENDER_EXCEPTION,
               KB_CONSUMABLE, KB_DIAGNOSIS, KB_PROCEDURE, KB_DIAG_GENDER, KB_DIAG_AGE, *CHARGING_TABLES,
-              *POLICY_TABLES, *CHARGING_FREQ_TABLES, *PANELS_TABLES)
+              *POLICY_TABLES, *CHARGING_FREQ_TABLES, *PANELS_TABLES, *SWAPS_TABLES)
 }

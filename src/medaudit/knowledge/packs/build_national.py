@@ -16,6 +16,7 @@ from pathlib import Path
 from medaudit.knowledge.packs import charging_freq_data, panels_data
 from medaudit.knowledge.packs import national_data as D
 from medaudit.knowledge.packs import national_policy as P
+from medaudit.knowledge.packs import swaps_data as S
 from medaudit.knowledge.packs.textrows import data_lines
 from medaudit.knowledge.tables_persons import national_diag_age_rows, national_diag_gender_rows
 
@@ -224,7 +225,7 @@ def build_items() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     names: set[str] = set()
-    for tok in data_lines(D.ITEMS + P.ITEMS):
+    for tok in data_lines(D.ITEMS + P.ITEMS + S.ITEMS):
         code9, ext, name, cat, unit, p1, p2, p3 = tok[:8]
         f = _flags(tok[8:])
         assert len(code9) == 9 and code9.isdigit() and len(ext) == 4 and ext.isdigit(), tok
@@ -350,7 +351,9 @@ def main() -> None:
     _write("diag_genders.csv", dgen, ["icd_prefix", "gender", "name", "note", *meta])
     dage = [{**r, "ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""} for r in national_diag_age_rows()]
     _write("diag_ages.csv", dage, ["icd_prefix", "age_min", "age_max", "name", "note", *meta])
-    for name, (header, rows) in P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE).items():
+    policy = P.tables(drug_prefixes, item_by_name, D.VER, D.BEGNDATE)
+    S.extend(policy, drug_prefixes, item_by_name, D.VER, D.BEGNDATE)
+    for name, (header, rows) in policy.items():
         _write(name, rows, header)
     charging = charging_freq_data.build(item_by_name, _write)
     charging += ", " + panels_data.build(item_by_name, _write)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from medaudit.knowledge.packs import national_data as D
+from medaudit.knowledge.packs.textrows import data_lines
 
 # surcharge  base  max_per_day(- for none)  excl_group(- for none)  note
 SURCHARGES = """
@@ -27,8 +28,7 @@ def build(item_by_name: dict[str, str], write: Callable[[str, list[dict[str, str
     """Write ``item_surcharges.csv`` of the national pack; returns a one-line summary."""
     meta = {"ver": D.VER, "begndate": D.BEGNDATE, "enddate": ""}
     rows = []
-    for raw in SURCHARGES.strip().splitlines():
-        surcharge, base, max_per_day, group, *note = raw.split()
+    for surcharge, base, max_per_day, group, *note in data_lines(SURCHARGES):
         rows.append({"surcharge_prefix": item_by_name[surcharge], "base_prefix": item_by_name[base],
                      "max_per_day": "" if max_per_day == "-" else max_per_day,
                      "excl_group": "" if group == "-" else group, "note": " ".join(note), **meta})
