@@ -46,3 +46,31 @@ def _offset(w: Any, lab: dict[str, Any]) -> int:
     th = _threshold(w, e)
     assert th is not None
     return (e["dscg_time"].date() - e["adm_time"].date()).days - max(th[1], FLOOR)
+
+
+#: 体检式住院 national instance: ≥ 4 days, ≥ 6 distinct examinations, ≥ 60 % examinations, ≤ 5 % treatment
+CHECKUP_LOS, CHECKUP_EXAMS, CHECKUP_EXAM_PCT, CHECKUP_TREAT_PCT = 4, 6, 60, 5
+
+
+def _exam_items(w: Any, e: dict[str, Any]) -> int:
+    return len({ln["hilist_code"] for ln in w.by_enc[e["mdtrt_id"]] if ln["med_chrgitm_type"] in ("03", "04")})
+
+
+@label_check("checkup_admission")
+def _check_checkup(w: Any, lab: dict[str, Any]) -> None:
+    e = w.enc[lab["mdtrt_id"]]
+    assert e["visit_type"] == "inpatient" and lab["line_id"] is None and e["dscg_time"] is not None
+    assert (e["dscg_time"].date() - e["adm_time"].date()).days >= CHECKUP_LOS
+    lines = w.by_enc[e["mdtrt_id"]]
+    total = sum(ln["amt_fen"] for ln in lines)
+    exam = sum(ln["amt_fen"] for ln in lines if ln["med_chrgitm_type"] in ("03", "04"))
+    treat = sum(ln["amt_fen"] for ln in lines if ln["med_chrgitm_type"] in ("05", "06", "09", "10", "11"))
+    assert _exam_items(w, e) >= CHECKUP_EXAMS and total > 0
+    assert exam * 100 >= CHECKUP_EXAM_PCT * total and treat * 100 <= CHECKUP_TREAT_PCT * total
+    assert lab["amount_fen"] == e["fund_pay_fen"]
+
+
+@label_offset("checkup_admission")
+def _offset_checkup(w: Any, lab: dict[str, Any]) -> int:
+    """Distinct examinations − 5 (the most that does not fire): a near-miss of 5 is 0, 6 is 1."""
+    return _exam_items(w, w.enc[lab["mdtrt_id"]]) - (CHECKUP_EXAMS - 1)
