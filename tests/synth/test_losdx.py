@@ -19,7 +19,7 @@ from medaudit.synth import SCHEMES, SynthConfig, SynthResult, generate, write
 from .test_labels import World, check, threshold_offset
 
 TYPES = ("los_by_diagnosis", "checkup_admission", "abnormal_los")
-RATES = {k: 0.0 for k in SCHEMES} | {"los_by_diagnosis": 0.05, "edge_los_by_diagnosis": 0.06, "abnormal_los": 0.02,
+RATES = {k: 0.0 for k in SCHEMES} | {"los_by_diagnosis": 0.05, "edge_los_by_diagnosis": 0.03, "abnormal_los": 0.02,
                                      "checkup_admission": 0.04, "edge_checkup_admission": 0.04}
 
 
