@@ -1,9 +1,11 @@
-"""Injection scheme of 住院天数异常（按主要诊断）(los_by_diagnosis), with near-misses at its thresholds.
+"""Injection schemes of 住院天数异常（按主要诊断）(los_by_diagnosis) and 体检式住院 (checkup_admission),
+with near-misses at their thresholds.
 
 The rule compares a stay with the region's own stays of the same main diagnosis (P95 of groups of at
 least 20 stays, only stays over 30 days), so whether a stretched stay fires depends on every other stay
 of its group, including stays later schemes stretch or add. The schemes therefore only stretch stays
-(to 31–60 days, or to 30 / 31 days at the floor); :func:`label_los_by_diagnosis`, run once the world
+(to 32–60 days, or to 30 / 31 days at the floor, only in main-diagnosis categories with
+room under their P95: see :func:`_room`); :func:`label_los_by_diagnosis`, run once the world
 is finished, states the rule over every discharged stay and labels what it finds:
 
 * a stretched stay that fires is a violation (a boundary when one day over its threshold), one that
@@ -32,6 +34,8 @@ MIN_GROUP = 20
 LOS_FLOOR_DAYS = 30
 #: the longest stretch: abnormal_los fires over 60 days
 MAX_STRETCH = 60
+
+
 def main_diag(w: World, e: int) -> str | None:
     """The stay's main diagnosis as finalize writes it (first code of its template alternative)."""
     t = w.templates[int(w.enc["tmpl"][e])]
