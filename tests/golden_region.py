@@ -57,8 +57,11 @@ REAL_CODES: dict[str, str] = {
     "drg_ungroupable": "the grouper reads real diagnosis and procedure codes",
 }
 #: templates whose SQL reads the whole region at once (percentiles, region totals): never packed.
-#: None today; a template that needs it shows up as an unfaithful case in ``pack_cases``.
-ISOLATED: dict[str, str] = {}
+#: A template that needs it shows up as an unfaithful case in ``pack_cases``.
+ISOLATED: dict[str, str] = {
+    "los_by_diagnosis": "percentiles of every stay of a main diagnosis or its 3-character category: other "
+                        "cases' stays (and a replica's prefixed codes, whose category is the prefix) join the groups",
+}
 #: templates some of whose cases a shared region changes, found by ``pack_cases`` and declared here so
 #: a new interference is noticed (the cases then run in a region of their own, still on every engine)
 SHARES_BADLY: dict[str, str] = {
