@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from .checker import drug_days_limit
 from .schemes import (
-    _alive,
     _amt,
     _drug_x,
     _free,
@@ -22,6 +21,7 @@ from .schemes import (
     _new_time,
     _pick,
     _try,
+    can_extend,
     readmission,
     scheme,
     stays,
@@ -145,11 +145,7 @@ def _los() -> Callable[[World, int], bool]:
         done = [lab.kind for lab in w.labels if lab.vtype == "abnormal_los" and lab.kind in ("near_miss", "boundary")]
         near = done.count("near_miss") <= done.count("boundary")
         los, kind = (60, "near_miss") if near else (61, "boundary")
-        a, _ = w.span(s)
-        psn = int(w.enc["psn"][s])
-        if a + los >= w.end or not _alive(w, psn, a + los) or w.busy(psn, a, a + los + 31, exclude=(s,)):
-            return False
-        if w.age(psn, a + los) >= w.templates[int(w.enc["tmpl"][s])].age_hi:
+        if not can_extend(w, s, los):
             return False
         w.enc["los"][s] = los
         w.used[s] = True

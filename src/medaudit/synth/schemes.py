@@ -482,6 +482,17 @@ def _alive(w: World, psn: int, last_day: int) -> bool:
     return die == 0 or last_day <= die
 
 
+def can_extend(w: World, s: int, los: int, margin: int = 31) -> bool:
+    """Whether stay ``s`` can last ``los`` days: discharged inside the period, the patient alive and
+    still in the stay template's age band then, and no other visit of theirs until ``margin`` days after
+    (so a lengthened stay never overlaps, nor becomes a readmission of, another encounter)."""
+    a, _ = w.span(s)
+    psn = int(w.enc["psn"][s])
+    return (a + los < w.end and _alive(w, psn, a + los)
+            and w.age(psn, a + los) < w.templates[int(w.enc["tmpl"][s])].age_hi
+            and not w.busy(psn, a, a + los + margin, exclude=(s,)))
+
+
 def _walk_in(w: World, psn: int, day: int, pharmacy_share: float) -> int | None:
     """A new clean outpatient visit or pharmacy purchase of ``psn`` on ``day`` (None if none fits)."""
     vt = "pharmacy" if w.rng.random() < pharmacy_share else "outpatient"
@@ -561,13 +572,8 @@ def _split_admission(w: World, s: int) -> bool:
 
 @scheme("abnormal_los", "住院天数异常", rate=0.02, phase="encounter", eligible=stays)
 def _abnormal_los(w: World, s: int) -> bool:
-    a, _ = w.span(s)
-    psn = int(w.enc["psn"][s])
     los = 61 + int(w.rng.integers(0, 20))
-    if a + los >= w.end or not _alive(w, psn, a + los) or w.busy(psn, a, a + los + 31, exclude=(s,)):
-        return False
-    t = w.templates[int(w.enc["tmpl"][s])]
-    if w.age(psn, a + los) >= t.age_hi:
+    if not can_extend(w, s, los):
         return False
     w.enc["los"][s] = los
     w.used[s] = True

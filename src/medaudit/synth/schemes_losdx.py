@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from .schemes import CLEAN_PASSES, _alive, scheme, stays
+from .schemes import CLEAN_PASSES, _alive, can_extend, scheme, stays
 from .templates import MODE_DAILY, VT
 from .world import World
 
@@ -65,10 +65,7 @@ def _stretch(w: World, s: int, los: int) -> bool:
     a, b = w.span(s)
     if los <= b - a:
         return False
-    psn = int(w.enc["psn"][s])
-    if a + los >= w.end or not _alive(w, psn, a + los) or w.busy(psn, a, a + los + 31, exclude=(s,)):
-        return False
-    if w.age(psn, a + los) >= w.templates[int(w.enc["tmpl"][s])].age_hi:
+    if not can_extend(w, s, los):
         return False
     w.enc["los"][s] = los
     w.used[s] = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .schemes import _alive, _stay_template, scheme, stays
+from .schemes import _alive, _stay_template, can_extend, scheme, stays
 from .templates import MODE_COURSE, MODE_DAILY, MODE_ONCE, TLine
 from .world import World
 
@@ -43,10 +43,7 @@ def _idle(w: World, s: int, n_idle: int) -> int | None:
     first_free = 1 + max([2] + [tl.day_off for tl in t.lines if tl.mode == MODE_ONCE])
     if los < first_free + n_idle:  # stretch the stay when the patient's calendar allows
         los = first_free + n_idle
-        a, _ = w.span(s)
-        psn = int(w.enc["psn"][s])
-        if a + los >= w.end or not _alive(w, psn, a + los) or w.age(psn, a + los) >= t.age_hi \
-                or w.busy(psn, a, a + los + 16, exclude=(s,)):
+        if not can_extend(w, s, los, margin=16):
             return None
         w.enc["los"][s] = los
     cut = los - n_idle

@@ -132,12 +132,7 @@ def item_course_limit(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> se
 
 
 def item_course_limit_region(kb: KB, visits: list[Visit], params: Params) -> set[tuple[str, str, int]]:
-    owner: dict[int, str] = {}
-    by_psn: dict[str, list[Line]] = {}
-    for v in visits:
-        for ln in v.lines:
-            owner[ln.seq] = v.key
-        by_psn.setdefault(v.psn, []).extend(v.lines)
+    owner, by_psn = checker.patient_lines(visits)
     return {("item_course_limit", owner[seq], seq) for lines in by_psn.values()
             for seq in item_course_excess(kb, lines, params)}
 
