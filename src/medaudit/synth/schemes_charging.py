@@ -6,8 +6,10 @@ one registers a national-looking 27-character code under its kb_consumable prefi
 
 from __future__ import annotations
 
+import numpy as np
+
 from .checks.charging import SECONDARY_RATIO_PCT, item_min_level, view
-from .schemes import _amt, _item_x, _new_time, _pick, _try, clinical, scheme
+from .schemes import _amt, _free, _item_x, _new_time, _pick, _try, clinical, scheme
 from .world import World, XLine
 
 CONSUMABLE_LEN = 27
@@ -69,6 +71,36 @@ def _near_implausible_charge(w: World, e: int) -> bool:
         note = f"{it.name}限定级别恰为本机构级别（不应报）"
         if _try(w, e, [x], [], [], note):
             w.label("implausible_charge", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
+            return True
+    return False
+
+
+def _pharmacy_visits(w: World) -> np.ndarray:
+    return _free(w, ("pharmacy",))
+
+
+def _plain_items(w: World) -> list:  # type: ignore[type-arg]
+    """Service items without a level limit (a pharmacy's level-limited item is implausible_charge's)."""
+    return [it for it in w.kb.items if item_min_level(w.kb, it.prefix) == 0]
+
+
+@scheme("pharmacy_service_item", "虚记（定点零售药店收取医疗服务项目）", rate=0.01, phase="line", eligible=_pharmacy_visits)
+def _pharmacy_service_item(w: World, e: int) -> bool:
+    for it in _pick(w, _plain_items(w), 4):
+        x = _item_x(w, e, it, _new_time(w, e))
+        if _try(w, e, [x], [("pharmacy_service_item", 0)], [_amt(x)], f"药店收取医疗服务项目{it.name}"):
+            return True
+    return False
+
+
+@scheme("near_pharmacy_service_item", "医疗机构门诊收取同类项目(近似)", rate=0.002, phase="line",
+        eligible=lambda w: _free(w, ("outpatient",)))
+def _near_pharmacy_service_item(w: World, e: int) -> bool:
+    for it in _pick(w, _plain_items(w), 4):
+        x = _item_x(w, e, it, _new_time(w, e))
+        note = f"医疗机构收取{it.name}（不是药店，不应报）"
+        if _try(w, e, [x], [], [], note):
+            w.label("pharmacy_service_item", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
             return True
     return False
 

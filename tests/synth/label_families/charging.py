@@ -124,3 +124,23 @@ def _surgery_discount(w: Any, lab: dict[str, Any]) -> None:
 @label_offset("surgery_discount")
 def _surgery_offset(w: Any, lab: dict[str, Any]) -> int:
     return _surgery(w, lab)[0]
+
+
+def _at_pharmacy(w: Any, lab: dict[str, Any]) -> bool:
+    ln = w.lines[lab["line_id"]]
+    return bool(w.inst[w.enc[ln["mdtrt_id"]]["fixmedins_code"]]["fixmedins_type"] == "pharmacy")
+
+
+@label_check("pharmacy_service_item")
+def _pharmacy_service_item(w: Any, lab: dict[str, Any]) -> None:
+    ln = w.lines[lab["line_id"]]
+    assert not ln["selfpay_flag"] and lab["amount_fen"] == ln["amt_fen"]
+    prefix = _longest(ln["hilist_code"], [r["code_prefix"] for r in w.items])
+    assert prefix is not None and prefix not in {r["code_prefix"] for r in _kb("kb_item_level")}
+    assert _at_pharmacy(w, lab)
+
+
+@label_offset("pharmacy_service_item")
+def _pharmacy_offset(w: Any, lab: dict[str, Any]) -> int:
+    """1 at a pharmacy (fires), 0 for the same kind of item at a medical institution (the near miss)."""
+    return int(_at_pharmacy(w, lab))

@@ -89,6 +89,16 @@ def _implausible_charge(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> 
             if not ln.selfpay and ln.item is not None and item_min_level(kb, ln.item.prefix) > ctx.level}
 
 
+def _pharmacy_service_item(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
+    """虚记 (限医疗机构类型): a paid item line at a pharmacy, unless the item has a level limit (then it is
+    implausible_charge's, a pharmacy being level 0)."""
+    if ctx.visit_type != "pharmacy":
+        return set()
+    levels = view(kb).levels
+    return {("pharmacy_service_item", ln.seq) for ln in lines
+            if not ln.selfpay and ln.item is not None and ln.item.prefix not in levels}
+
+
 def _consumable_over_quantity(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> set[tuple[str, int]]:
     """医用耗材数量超标: per consumable prefix, the paid line whose running units first exceed the maximum."""
     v = view(kb)
@@ -133,7 +143,9 @@ def _surgery_discount(kb: KB, ctx: Ctx, lines: list[Line], params: Params) -> se
     return out
 
 
-checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge, _consumable_over_quantity, _surgery_discount))
+checker.LOCAL_CHECKS.extend((_missing_relation, _implausible_charge, _pharmacy_service_item, _consumable_over_quantity,
+                             _surgery_discount))
+checker.SCOPE["pharmacy_service_item"] = None
 checker.SCOPE["surgery_discount"] = None
 checker.SCOPE["consumable_over_quantity"] = None
 checker.SCOPE["missing_relation"] = None
