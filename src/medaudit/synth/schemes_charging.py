@@ -6,9 +6,12 @@ one registers a national-looking 27-character code under its kb_consumable prefi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .checks.charging import SECONDARY_RATIO_PCT, item_min_level, view
+from .kb import Item
 from .schemes import _amt, _free, _item_x, _new_time, _pick, _try, clinical, scheme
 from .world import World, XLine
 
@@ -64,15 +67,20 @@ def _implausible_charge(w: World, e: int) -> bool:
     return False
 
 
-@scheme("near_implausible_charge", "机构级别恰为限定级别(近似)", rate=0.002, phase="line", eligible=clinical)
-def _near_implausible_charge(w: World, e: int) -> bool:
-    for it in _pick(w, _level_items(w, e, over=False)):
+def _near_item(w: World, e: int, pool: list, vtype: str, note: Callable[[Item], str], k: int = 3) -> bool:  # type: ignore[type-arg]
+    """One item of ``pool`` added to ``e`` showing no finding at all, labelled a near miss of ``vtype``."""
+    for it in _pick(w, pool, k):
         x = _item_x(w, e, it, _new_time(w, e))
-        note = f"{it.name}限定级别恰为本机构级别（不应报）"
-        if _try(w, e, [x], [], [], note):
-            w.label("implausible_charge", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
+        if _try(w, e, [x], [], [], note(it)):
+            w.label(vtype, e, w.n_clean + len(w.xlines) - 1, 0, note=note(it), kind="near_miss")
             return True
     return False
+
+
+@scheme("near_implausible_charge", "机构级别恰为限定级别(近似)", rate=0.002, phase="line", eligible=clinical)
+def _near_implausible_charge(w: World, e: int) -> bool:
+    return _near_item(w, e, _level_items(w, e, over=False), "implausible_charge",
+                      lambda it: f"{it.name}限定级别恰为本机构级别（不应报）")
 
 
 def _pharmacy_visits(w: World) -> np.ndarray:
@@ -96,13 +104,8 @@ def _pharmacy_service_item(w: World, e: int) -> bool:
 @scheme("near_pharmacy_service_item", "医疗机构门诊收取同类项目(近似)", rate=0.002, phase="line",
         eligible=lambda w: _free(w, ("outpatient",)))
 def _near_pharmacy_service_item(w: World, e: int) -> bool:
-    for it in _pick(w, _plain_items(w), 4):
-        x = _item_x(w, e, it, _new_time(w, e))
-        note = f"医疗机构收取{it.name}（不是药店，不应报）"
-        if _try(w, e, [x], [], [], note):
-            w.label("pharmacy_service_item", e, w.n_clean + len(w.xlines) - 1, 0, note=note, kind="near_miss")
-            return True
-    return False
+    return _near_item(w, e, _plain_items(w), "pharmacy_service_item",
+                      lambda it: f"医疗机构收取{it.name}（不是药店，不应报）", k=4)
 
 
 def _over_quantity(w: World, e: int, off: int) -> tuple[XLine, int, str] | None:
