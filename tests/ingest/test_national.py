@@ -89,4 +89,7 @@ def test_national_folder_end_to_end(tmp_path: Path, diag_codes: list[str], oprn_
     assert sorted(d["diag_code"] for d in diag) == sorted([diag_codes[0], "XYZD018987"])
     assert [d["maindiag_flag"] for d in diag if d["diag_code"] == diag_codes[0]] == [True]
     assert quarantine(out, "diagnoses") == []
+    [said] = [m for m in rep.tables["diagnoses"].messages if "XYZD018987" not in m and "不在" in m]
+    assert said.startswith("1 行的代码（1 个）不在医保版ICD-10代码表中") and "dq_diag_code" in said
+    assert not any("不在" in m for m in rep.tables["operations"].messages)  # every operation code is listed
     assert rows(out, "operations")[0]["oprn_code"] == oprn_codes[0]

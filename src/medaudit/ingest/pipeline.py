@@ -427,6 +427,23 @@ def _key_expr(table: str, alias: str) -> str:
     return "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({alias}.{q(k)} AS VARCHAR), '')" for k in key) + ")"
 
 
+#: table -> (code column, reference table, the national list, the rule that reports an unlisted code)
+UNLISTED = {"diagnoses": ("diag_code", "ref_diag", "医保版ICD-10", "dq_diag_code"),
+            "operations": ("oprn_code", "ref_oprn", "医保版ICD-9-CM-3", "dq_oprn_code")}
+
+
+def _count_unlisted(run: _Run, table: str, rep: TableReport) -> None:
+    """Say how many accepted rows carry a code the national list lacks: they are kept for the claim's
+    audit (never quarantined), so without this line a region of local codes would pass unnoticed."""
+    col, ref, what, rule = UNLISTED[table]
+    row = run.con.execute(f"SELECT count(*), count(DISTINCT {q(col)}) FROM read_parquet({lit(str(rep.output))}) "
+                          f"WHERE {q(col)} IS NOT NULL AND {q(col)} NOT IN (SELECT code FROM {ref})").fetchall()
+    n, distinct = (int(row[0][0]), int(row[0][1])) if row else (0, 0)
+    if n:
+        rep.messages.append(f"{n:,} 行的代码（{distinct:,} 个）不在{what}代码表中，已保留并由规则 {rule} 报告 / "
+                            f"{n:,} rows ({distinct:,} codes) not in the national list: kept, reported by {rule}")
+
+
 def _key_stage(run: _Run, table: str, stage: Path, rep: TableReport, quar: _Quarantine) -> None:
     t = TABLES[table]
     out = run.out / f"{table}.parquet"
@@ -725,6 +742,8 @@ def ingest(src: Path, out: Path, *, progress: bool | None = None, exclude: Seque
             quar = _Quarantine(tmp, table)
             stage = _row_stage(run, table, tbl_items, rep, quar)
             _key_stage(run, table, stage, rep, quar)
+            if table in UNLISTED:
+                _count_unlisted(run, table, rep)
             rep.quarantine = str(qdir / f"{table}.csv")
             rep.reasons = dict(quar.kinds)
             quar.write_csv(qdir / f"{table}.csv")
