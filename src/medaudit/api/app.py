@@ -531,15 +531,13 @@ def create_app(rulebase: RuleBase | None = None, knowledge: KnowledgeLike | None
     settings = get_settings()
     cfg = ApiSettings()
     requestlog.configure(cfg.request_log, cfg.request_log_level)
+    from medaudit.layers import load_knowledge_layers, load_rules, pack_list
+
     if rulebase is None:
-        from medaudit.rules import load_rulebase
-
-        rulebase = load_rulebase()
+        rulebase = load_rules(pack_list(cfg.rule_packs))
     if knowledge is None:
-        from medaudit.knowledge import national_knowledge
-
-        knowledge = national_knowledge()  # type: ignore[assignment]
-    engine = RealtimeEngine(rulebase, knowledge)
+        knowledge = load_knowledge_layers(pack_list(cfg.knowledge_packs))
+    engine = RealtimeEngine(rulebase, knowledge)  # type: ignore[arg-type]
     state = StateStore(database_url or settings.database_url, key_cache_seconds=cfg.key_cache_seconds)
     history = HistoryStore(history_url or settings.history_url)
     return build_app(engine, state, history, max_body, cfg)

@@ -34,3 +34,7 @@ class ApiSettings(BaseSettings):
     #: worker processes sharing the limits above (set by ``medaudit serve --workers``): each worker
     #: enforces its share, so the key's limit holds across the workers behind one socket
     api_workers: int = Field(default=1, ge=1)
+    #: province/city rule and knowledge packs layered over the national ones (``os.pathsep``-separated;
+    #: set by ``medaudit serve --rule-pack/--knowledge-pack``)
+    rule_packs: str = ""
+    knowledge_packs: str = ""

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from medaudit.cli import app
 from medaudit.commands.common import console, print_json, print_table
 from medaudit.errors import InputError
+from medaudit.layers import load_knowledge_layers, load_rules
 from medaudit.memory import MIB, duckdb_size, engine_share, parse_size
 from medaudit.outputs import MARKER, Staging, atomic_output, check_input_outside
 from medaudit.schema.money import yuan_text
@@ -20,19 +21,6 @@ from medaudit.schema.money import yuan_text
 ENGINE_HELP = "执行引擎 duckdb | spark / engine"
 
 
-def load_knowledge_layers(packs: list[Path] | None):  # type: ignore[no-untyped-def]
-    from medaudit.knowledge import load_layers, national_knowledge, national_pack_path
-    from medaudit.knowledge.liangku import liangku_dir
-
-    if not packs:
-        return national_knowledge()
-    return load_layers([national_pack_path(), *packs], national_points=liangku_dir().is_dir())
-
-
-def load_rules(packs: list[Path] | None):  # type: ignore[no-untyped-def]
-    from medaudit.rules.loader import NATIONAL_PACK, load_rulebase
-
-    return load_rulebase([NATIONAL_PACK, *(packs or [])])
 
 
 def _canonical_input(src: str, stage: Staging, limit: int) -> tuple[str, str | None]:

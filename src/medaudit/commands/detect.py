@@ -22,9 +22,9 @@ app.add_typer(fraud_app, name="fraud")
 def run_models(folder: str, engine: str, models: list[str] | None, packs: list[Path] | None, quiet: bool,
                findings: pa.Table | None = None, **options: object) -> Any:
     """The models with a progress bar; shared by `detect` and `audit --detect`."""
-    from medaudit.commands.audit import load_knowledge_layers
     from medaudit.fraud.registry import load_fraud_pack
     from medaudit.fraud.runner import run_detect
+    from medaudit.layers import load_knowledge_layers
 
     pack = load_fraud_pack(packs)
     active = pack.active(models or None)

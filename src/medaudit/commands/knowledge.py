@@ -196,10 +196,10 @@ def coverage_cmd(
     """知识库对数据的编码覆盖率（按药品/医疗服务项目/医用耗材）/ how much of the data's codes the pack knows."""
     import tempfile
 
-    from medaudit.commands.audit import load_knowledge_layers
     from medaudit.engine.batch import is_canonical
     from medaudit.errors import InputError
     from medaudit.knowledge.coverage import CLASS_ZH, CLASSES, coverage_of_folder, pct, yuan_text
+    from medaudit.layers import load_knowledge_layers
 
     if not data.exists():
         raise InputError(f"输入不存在 / input not found: {data}")

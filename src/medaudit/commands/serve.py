@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import typer
 
@@ -15,17 +16,16 @@ keys_app = typer.Typer(help="API密钥管理 / API key management", no_args_is_h
 app.add_typer(keys_app, name="keys")
 
 
-def _check_startup() -> int:
+def _check_startup(rule_packs: list[Path] | None = None, knowledge_packs: list[Path] | None = None) -> int:
     """Compile the rule base for SQLite and load the knowledge once, so a bad rule fails here, loudly."""
     from medaudit.api.engine import RealtimeEngine
-    from medaudit.knowledge import national_knowledge
-    from medaudit.rules import load_rulebase
+    from medaudit.layers import load_knowledge_layers, load_rules
 
     try:
-        kb = national_knowledge()
+        kb = load_knowledge_layers(knowledge_packs)
     except Exception as exc:  # knowledge errors carry their own precise, multi-line message
         raise MedauditError(f"知识库加载失败，服务未启动 / knowledge failed to load, not starting:\n{exc}") from exc
-    engine = RealtimeEngine(load_rulebase(), kb)  # type: ignore[arg-type]  # RuleError names the construct
+    engine = RealtimeEngine(load_rules(rule_packs), kb)  # RuleError names the construct
     n = len(engine.compiled.active)
     engine.close()
     return n
@@ -53,12 +53,17 @@ def serve(
     log_level: str = typer.Option("warning", "--log-level", help="日志级别 / log level"),
     request_log: str = typer.Option(None, "--request-log", help="请求日志文件（JSON行）/ request log file (JSON lines)"),
     request_log_level: str = typer.Option(None, "--request-log-level", help="请求日志级别 / request log level"),
+    rule_pack: list[Path] | None = typer.Option(None, "--rule-pack", help="叠加的省/市规则包 / extra rule packs"),
+    knowledge_pack: list[Path] | None = typer.Option(None, "--knowledge-pack", help="叠加的知识包 / extra knowledge packs"),
 ) -> None:
     """启动实时审核接口（3101/3102/3103）/ start the real-time audit API (3101/3102/3103)."""
     import uvicorn
 
     _check_settings()
-    n = _check_startup()
+    n = _check_startup(rule_pack, knowledge_pack)
+    # the workers uvicorn starts build their app from the environment: hand them the same layers
+    os.environ["MEDAUDIT_RULE_PACKS"] = os.pathsep.join(str(p.resolve()) for p in rule_pack or [])
+    os.environ["MEDAUDIT_KNOWLEDGE_PACKS"] = os.pathsep.join(str(p.resolve()) for p in knowledge_pack or [])
     if request_log:
         os.environ["MEDAUDIT_REQUEST_LOG"] = request_log
     if request_log_level:
