@@ -21,7 +21,7 @@ import numpy as np
 
 from medaudit.schema.money import yuan_text
 
-from .checker import Line, age_at, drug_days_limit, findings, stay_line_findings
+from .checker import DEFAULTS, REGION_CHECKS, Line, age_at, drug_days_limit, findings, stay_line_findings
 from .kb import Drug, Item
 from .population import in_guidance
 from .templates import VISIT_TYPES, VT
@@ -164,6 +164,13 @@ def _as_line(w: World, x: XLine, gi: int) -> Line:
     return w._line(gi, x.code, x.cnt, x.pric, x.t, x.prd_days, x.dose, x.drord, x.serial, x.trdn)
 
 
+def _stay_verdicts(w: World, e: int, lines: list[Line]) -> set[tuple[str, int]]:
+    """The region checks' findings on stay ``e`` alone with ``lines`` (a check across encounters sees
+    only this one: compared before and after an injection, it tells what the new lines change)."""
+    visit = [w.visit(e, lines)]
+    return {(t, seq) for check in REGION_CHECKS for t, _, seq in check(w.kb, visit, DEFAULTS)}
+
+
 def _try(w: World, e: int, xs: list[XLine], expect: list[tuple[str, int]], amounts: list[int], note: str,
          history: dict[str, bool] | None = None, kind: str = "violation") -> bool:
     """Add lines ``xs`` if the encounter then shows exactly the expected findings (index into xs)."""
@@ -176,6 +183,8 @@ def _try(w: World, e: int, xs: list[XLine], expect: list[tuple[str, int]], amoun
     got = findings(w.kb, ctx, lines)
     if ctx.visit_type == "inpatient":  # the line rules that read the stay's admission and discharge
         got |= stay_line_findings(w.visit(e, lines))
+        # and the stay-level verdicts (体检式住院 …): the new lines must not change what the stay shows
+        got |= _stay_verdicts(w, e, lines) - _stay_verdicts(w, e, w.lines_of(e))
     want = {(vt, base + k) for vt, k in expect}
     if got != want:
         return False
